@@ -1,0 +1,40 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint format bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+## Serve the demo on http://127.0.0.1:8000 (data in ./var).
+run: $(VENV)/.installed
+	$(BIN)/talkpage serve --host $(HOST) --port $(PORT)
+
+## Run the whole test suite (browser tests need /usr/bin/chromium).
+test: $(VENV)/.installed-test
+	$(BIN)/ruff check talkpage tests bench
+	$(BIN)/ruff format --check talkpage tests bench
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check talkpage tests bench
+
+format: $(VENV)/.installed-test
+	$(BIN)/ruff format talkpage tests bench
+	$(BIN)/ruff check --fix talkpage tests bench
+
+clean:
+	rm -rf $(VENV) var build *.egg-info

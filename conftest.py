@@ -1,0 +1,60 @@
+"""People and content shared by every test.
+
+alice is a reader with an account, bob a moderator, mallory an attacker.
+"""
+
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+
+from talkpage.accounts.models import User
+from talkpage.articles.models import Article
+from talkpage.lib.markdown import render_article
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def alice(db) -> User:
+    return User.objects.create_user("alice", "alice@example.org", PASSWORD)
+
+
+@pytest.fixture
+def bob(db) -> User:
+    return User.objects.create_superuser("bob", "bob@example.org", PASSWORD)
+
+
+@pytest.fixture
+def mallory(db) -> User:
+    return User.objects.create_user("mallory", "mallory@example.net", PASSWORD)
+
+
+def make_article(slug: str = "magnesium", title: str = "Magnesium?") -> Article:
+    body = "Magnesium does **many** things."
+    return Article.objects.create(
+        slug=slug,
+        title=title,
+        summary="A short summary.",
+        body_markdown=body,
+        body_html=render_article(body),
+        references=["Someone. A paper. 2011."],
+        disclaimer="medical",
+        published_at=timezone.now() - timezone.timedelta(days=1),
+    )
+
+
+@pytest.fixture
+def article(db) -> Article:
+    return make_article()
+
+
+@pytest.fixture
+def other_article(db) -> Article:
+    return make_article(slug="knuckles", title="Why do knuckles crack?")

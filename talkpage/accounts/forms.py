@@ -1,0 +1,117 @@
+from django import forms
+from django.contrib.auth import forms as auth_forms
+
+from talkpage.accounts.models import User
+
+
+class RegistrationForm(auth_forms.BaseUserCreationForm):
+    email = forms.EmailField(label="Email", max_length=254)
+
+    class Meta:
+        model = User
+        fields = ("username", "email")
+        field_classes = {"username": auth_forms.UsernameField}
+        labels = {"username": "Username"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["password1"].label = "Password"
+        self.fields["password2"].label = "Confirm password"
+        self.fields["password2"].help_text = ""
+        self.fields["username"].help_text = (
+            "Shown next to your comments (unless you post anonymously). "
+            "Letters, digits and @ . + - _ only."
+        )
+
+    def clean_username(self):
+        username = self.cleaned_data["username"]
+        if User.objects.filter(username__iexact=username).exists():
+            raise forms.ValidationError("That username is taken.")
+        return username
+
+    def clean_email(self):
+        email = User.objects.normalize_email(self.cleaned_data["email"])
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(
+                "An account already uses this email. Sign in, or use "
+                "“Forgot password?” to get back into it."
+            )
+        return email
+
+
+class SignInForm(auth_forms.AuthenticationForm):
+    username = auth_forms.UsernameField(
+        label="Username or email",
+        max_length=254,
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
+    )
+    error_messages = {
+        **auth_forms.AuthenticationForm.error_messages,
+        "invalid_login": "That username or email and password do not match.",
+    }
+
+
+class SetNewPasswordForm(auth_forms.SetPasswordForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_password1"].label = "New password"
+        self.fields["new_password2"].label = "Confirm new password"
+
+
+class ChangePasswordForm(auth_forms.PasswordChangeForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["old_password"].label = "Current password"
+        self.fields["new_password1"].label = "New password"
+        self.fields["new_password2"].label = "Confirm new password"
+
+
+class PasswordConfirmedForm(forms.Form):
+    """A form that asks for the current password before a sensitive change."""
+
+    password = forms.CharField(
+        label="Current password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, user: User, *args, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError("That is not your current password.")
+        return password
+
+
+class ChangeEmailForm(PasswordConfirmedForm):
+    email = forms.EmailField(label="New email", max_length=254)
+
+    field_order = ["email", "password"]
+
+    def clean_email(self):
+        email = User.objects.normalize_email(self.cleaned_data["email"])
+        taken = User.objects.filter(email__iexact=email).exclude(pk=self.user.pk)
+        if taken.exists():
+            raise forms.ValidationError("Another account already uses this email.")
+        return email
+
+
+class DeleteAccountForm(PasswordConfirmedForm):
+    KEEP_ANONYMOUS = "anonymise"
+    DELETE = "delete"
+
+    comments = forms.ChoiceField(
+        label="What should happen to your comments?",
+        choices=[
+            (KEEP_ANONYMOUS, "Keep them, shown as Anonymous"),
+            (DELETE, "Delete them"),
+        ],
+        widget=forms.RadioSelect,
+        initial=KEEP_ANONYMOUS,
+    )
+
+    field_order = ["comments", "password"]
+

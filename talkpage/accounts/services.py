@@ -1,0 +1,27 @@
+"""Changes to an account that touch more than the user row."""
+
+from django.db import transaction
+
+from talkpage.accounts.models import User
+from talkpage.discussion.models import Comment
+from talkpage.discussion.services import delete_comment
+
+
+def change_email(*, user: User, email: str) -> None:
+    # Django's reset tokens hash the email, so links sent to the old address
+    # stop working here.
+    user.email = email
+    user.save(update_fields=["email"])
+
+
+@transaction.atomic
+def delete_account(*, user: User, delete_comments: bool) -> None:
+    """Remove the account; its comments are deleted or become Anonymous."""
+    comments = Comment.objects.filter(user=user)
+    if delete_comments:
+        for comment in comments.visible().select_for_update():
+            delete_comment(comment=comment)
+    # Anonymised comments keep their words but lose every link to the
+    # person: no user, no name.
+    comments.update(user=None, anonymous=True, author_name="")
+    user.delete()

@@ -1,0 +1,221 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login, logout, update_session_auth_hash
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils.decorators import method_decorator
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods
+
+from talkpage.accounts import forms, services
+from talkpage.lib import ratelimit
+from talkpage.lib.http import too_many_requests
+from talkpage.lib.network import network_hash
+
+BACKEND = "talkpage.accounts.backends.UsernameOrEmailBackend"
+
+
+def _safe_next(request: HttpRequest, default: str = "/") -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+@sensitive_post_parameters("password1", "password2")
+@never_cache
+@require_http_methods(["GET", "POST"])
+def register(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        verdict = ratelimit.hit("network", network_hash(request), "register")
+        if not verdict.allowed:
+            return too_many_requests(
+                request,
+                verdict.retry_after,
+                "Too many accounts were created from your network. "
+                "Please try again later.",
+            )
+        form = forms.RegistrationForm(request.POST)
+        if form.is_valid():
+            user = form.save()
+            login(request, user, backend=BACKEND)
+            messages.success(request, f"Welcome, {user.username}! You are signed in.")
+            return redirect(_safe_next(request))
+    else:
+        form = forms.RegistrationForm()
+    return render(
+        request,
+        "accounts/register.html",
+        {"form": form, "next": _safe_next(request, default="")},
+        status=400 if form.is_bound else 200,
+    )
+
+
+class SignInView(auth_views.LoginView):
+    """Sign-in, throttled per network and, on failures, per account.
+
+    The per-account limit counts only failed attempts and expires on its
+    own; "Forgot password?" stays open, so an attacker hammering an account
+    cannot keep its owner out.
+    """
+
+    form_class = forms.SignInForm
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        verdict = ratelimit.hit("network", network_hash(request), "login_network")
+        if not verdict.allowed:
+            return self.throttled(verdict)
+        login_name = request.POST.get("username", "")[:254].strip().lower()
+        verdict = ratelimit.peek("account", login_name, "login_account")
+        if not verdict.allowed:
+            return self.throttled(verdict)
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        login_name = form.data.get("username", "")[:254].strip().lower()
+        if login_name:
+            ratelimit.hit("account", login_name, "login_account")
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+    def throttled(self, verdict: ratelimit.Verdict) -> HttpResponse:
+        minutes = max(1, round(verdict.retry_after / 60))
+        return too_many_requests(
+            self.request,
+            verdict.retry_after,
+            f"Too many sign-in attempts. Please wait about {minutes} minute(s), "
+            "or use “Forgot password?” to set a new password.",
+        )
+
+
+class SignOutView(auth_views.LogoutView):
+    pass
+
+
+class ForgotPasswordView(auth_views.PasswordResetView):
+    """Sends a reset link; answers the same whatever the address.
+
+    The link is built from TALKPAGE_BASE_URL, never from the request's Host
+    header, so a forged Host cannot send people a link to another site.
+    Throttled requests get the same answer too, they just send nothing.
+    """
+
+    template_name = "accounts/password_reset.html"
+    email_template_name = "emails/password-reset-body.txt"
+    html_email_template_name = "emails/password-reset-body.html"
+    subject_template_name = "emails/password-reset-subject.txt"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+    def form_valid(self, form):
+        address = form.cleaned_data["email"].strip().lower()
+        by_network = ratelimit.hit(
+            "network", network_hash(self.request), "password_reset_network"
+        )
+        by_address = ratelimit.hit("address", address, "password_reset_address")
+        if not (by_network.allowed and by_address.allowed):
+            return redirect(self.get_success_url())
+        base = settings.BASE_URL
+        self.domain_override = base.split("://", 1)[1]
+        self.use_https = base.startswith("https://")
+        self.extra_email_context = {
+            "site_name": settings.TALKPAGE_SITE_NAME,
+            "base_url": base,
+            "expiry_minutes": settings.PASSWORD_RESET_TIMEOUT // 60,
+        }
+        return super().form_valid(form)
+
+
+class ForgotPasswordDoneView(auth_views.PasswordResetDoneView):
+    template_name = "accounts/password_reset_done.html"
+
+
+@method_decorator(never_cache, name="dispatch")
+class SetNewPasswordView(auth_views.PasswordResetConfirmView):
+    form_class = forms.SetNewPasswordForm
+    template_name = "accounts/password_reset_confirm.html"
+    # Signing in here keeps this browser signed in; the new password hash
+    # signs out every other session of the user.
+    post_reset_login = True
+    post_reset_login_backend = BACKEND
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+    def dispatch(self, *args, **kwargs):
+        response = super().dispatch(*args, **kwargs)
+        response["Referrer-Policy"] = "no-referrer"
+        return response
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        user = form.user
+        for login_name in (user.username.lower(), user.email.lower()):
+            ratelimit.reset("account", login_name, "login_account")
+        return response
+
+
+class SetNewPasswordDoneView(auth_views.PasswordResetCompleteView):
+    template_name = "accounts/password_reset_complete.html"
+
+
+@login_required
+@never_cache
+def account_settings(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/settings.html")
+
+
+class ChangePasswordView(auth_views.PasswordChangeView):
+    form_class = forms.ChangePasswordForm
+    template_name = "accounts/change_password.html"
+    success_url = reverse_lazy("accounts:settings")
+
+    def form_valid(self, form):
+        # PasswordChangeView keeps this session; others are signed out by the
+        # new password hash.
+        messages.success(self.request, "Your password is changed.")
+        return super().form_valid(form)
+
+
+@sensitive_post_parameters("password")
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def change_email(request: HttpRequest) -> HttpResponse:
+    form = forms.ChangeEmailForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.change_email(user=request.user, email=form.cleaned_data["email"])
+        update_session_auth_hash(request, request.user)
+        messages.success(request, "Your email address is changed.")
+        return redirect("accounts:settings")
+    return render(
+        request,
+        "accounts/change_email.html",
+        {"form": form},
+        status=400 if form.is_bound else 200,
+    )
+
+
+@sensitive_post_parameters("password")
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def delete_account(request: HttpRequest) -> HttpResponse:
+    form = forms.DeleteAccountForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        delete_comments = form.cleaned_data["comments"] == form.DELETE
+        services.delete_account(user=request.user, delete_comments=delete_comments)
+        logout(request)
+        messages.success(request, "Your account is deleted.")
+        return redirect(reverse("articles:home"))
+    return render(
+        request,
+        "accounts/delete.html",
+        {"form": form},
+        status=400 if form.is_bound else 200,
+    )

@@ -1,0 +1,52 @@
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+DISCLAIMERS = {
+    "medical": (
+        "This article is for general information only and is not medical "
+        "advice. Talk to a doctor or pharmacist before changing your diet, "
+        "starting a supplement or stopping a treatment."
+    ),
+    "general": (
+        "This article is for general information only. It is not professional "
+        "advice for your particular situation."
+    ),
+}
+
+
+class ArticleQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(published_at__lte=timezone.now())
+
+
+class Article(models.Model):
+    slug = models.SlugField(max_length=200, unique=True)
+    title = models.CharField(max_length=300)
+    summary = models.TextField(blank=True)
+    body_markdown = models.TextField()
+    body_html = models.TextField()
+    # Each entry is the plain text of one citation; the page numbers them.
+    references = models.JSONField(default=list, blank=True)
+    # "medical", "general", a custom text, or "" for none.
+    disclaimer = models.TextField(blank=True)
+    published_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Visible comments, kept by the discussion services with F() updates so
+    # the home page never counts rows.
+    comment_count = models.PositiveIntegerField(default=0)
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("articles:detail", kwargs={"slug": self.slug})
+
+    @property
+    def disclaimer_text(self) -> str:
+        return DISCLAIMERS.get(self.disclaimer.strip().lower(), self.disclaimer)

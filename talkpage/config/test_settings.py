@@ -1,0 +1,24 @@
+"""Settings for the test suite: the real settings, with state in a temp dir.
+
+Only what tests need differs: a throwaway data directory, static files
+served without a collectstatic step, and a fast password hasher for the
+many accounts tests create (a test checks that Argon2 is the real one).
+"""
+
+import os
+import tempfile
+
+os.environ.setdefault("TALKPAGE_DATA_DIR", tempfile.mkdtemp(prefix="talkpage-test-"))
+
+from talkpage.config.settings import *  # noqa: E402, F403
+from talkpage.config.settings import PASSWORD_HASHERS as REAL_PASSWORD_HASHERS  # noqa: E402
+
+PRODUCTION_PASSWORD_HASHERS = REAL_PASSWORD_HASHERS
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}

@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+
+import talkpage.lib.converters  # noqa: F401  (registers <id:...>)
+
+urlpatterns = [
+    path("", include("talkpage.articles.urls")),
+    path("", include("talkpage.discussion.urls")),
+    path("accounts/", include("talkpage.accounts.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = "talkpage.lib.errors.bad_request"
+handler403 = "talkpage.lib.errors.permission_denied"
+handler404 = "talkpage.lib.errors.page_not_found"
+handler500 = "talkpage.lib.errors.server_error"

@@ -1,0 +1,62 @@
+"""Who is reading a discussion, and which anonymous comments they wrote.
+
+An anonymous author proves authorship with the edit token of each comment,
+kept in one HttpOnly cookie as ``id:token`` pairs. The cookie holds the
+newest few dozen; the private manage link covers anything older.
+"""
+
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+
+EDIT_TOKENS_COOKIE = "talkpage_edit"
+MAX_REMEMBERED_TOKENS = 40
+TOKEN_COOKIE_AGE = 60 * 60 * 24 * 365
+
+
+@dataclass
+class Viewer:
+    user_id: int | None = None
+    username: str = ""
+    is_moderator: bool = False
+    edit_tokens: dict[int, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_request(cls, request: HttpRequest) -> "Viewer":
+        user = request.user
+        tokens = read_edit_tokens(request)
+        if not user.is_authenticated:
+            return cls(edit_tokens=tokens)
+        return cls(
+            user_id=user.pk,
+            username=user.username,
+            is_moderator=user.is_moderator,
+            edit_tokens=tokens,
+        )
+
+
+def read_edit_tokens(request: HttpRequest) -> dict[int, str]:
+    tokens: dict[int, str] = {}
+    for pair in request.COOKIES.get(EDIT_TOKENS_COOKIE, "").split("."):
+        comment_id, _, token = pair.partition(":")
+        if comment_id.isdigit() and token and len(token) <= 64:
+            tokens[int(comment_id)] = token
+    return tokens
+
+
+def remember_edit_token(
+    request: HttpRequest, response: HttpResponse, comment_id: int, token: str
+) -> None:
+    tokens = read_edit_tokens(request)
+    tokens.pop(comment_id, None)
+    tokens[comment_id] = token
+    newest = list(tokens.items())[-MAX_REMEMBERED_TOKENS:]
+    response.set_cookie(
+        EDIT_TOKENS_COOKIE,
+        ".".join(f"{cid}:{tok}" for cid, tok in newest),
+        max_age=TOKEN_COOKIE_AGE,
+        httponly=True,
+        secure=settings.SESSION_COOKIE_SECURE,
+        samesite="Lax",
+    )

@@ -1,0 +1,222 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.html import format_html
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from talkpage.articles.models import Article
+from talkpage.discussion import services
+from talkpage.discussion.forms import CommentForm, EditCommentForm
+from talkpage.discussion.models import Comment
+from talkpage.discussion.pages import with_submission_key
+from talkpage.discussion.threads import load_single_thread
+from talkpage.discussion.viewers import Viewer, remember_edit_token
+from talkpage.lib import ratelimit
+from talkpage.lib.network import network_hash
+
+MANAGE_LINK_NOTICE = (
+    "Your comment is posted. To edit or delete it later from another device, "
+    'keep this private link (it is shown only once): <a href="{0}">{0}</a>'
+)
+
+
+@require_POST
+def post(request: HttpRequest, slug: str) -> HttpResponse:
+    article = get_object_or_404(Article.objects.published(), slug=slug)
+    form = CommentForm(request.POST)
+    in_reply_to = None
+    if form.is_valid() and form.cleaned_data["reply_to"]:
+        in_reply_to = Comment.objects.filter(
+            pk=form.cleaned_data["reply_to"], article=article
+        ).first()
+        if in_reply_to is None:
+            form.add_error(None, "The comment you replied to does not exist.")
+    if not form.is_valid():
+        return compose(request, article, form, in_reply_to=in_reply_to, status=400)
+
+    verdict = _posting_allowed(request)
+    if not verdict.allowed:
+        form.add_error(
+            None,
+            f"You are posting faster than we allow. Your comment is kept "
+            f"below: please post it again in {verdict.retry_after} seconds.",
+        )
+        response = compose(request, article, form, in_reply_to=in_reply_to, status=429)
+        response["Retry-After"] = str(verdict.retry_after)
+        return response
+
+    data = form.cleaned_data
+    try:
+        posted = services.post_comment(
+            article=article,
+            user=request.user,
+            text=data["text"],
+            anonymous=data["anonymous"],
+            author_name=data["name"],
+            in_reply_to=in_reply_to,
+            submission_key=data["submission_key"],
+        )
+    except services.CommentRefused as refusal:
+        form.add_error(None, str(refusal))
+        return compose(request, article, form, in_reply_to=in_reply_to, status=400)
+
+    comment = posted.comment
+    response = redirect(_where_to_see(comment))
+    if posted.edit_token:
+        remember_edit_token(request, response, comment.pk, posted.edit_token)
+        manage_url = request.build_absolute_uri(
+            reverse(
+                "discussion:manage-link",
+                kwargs={"comment_id": comment.pk, "token": posted.edit_token},
+            )
+        )
+        messages.success(request, format_html(MANAGE_LINK_NOTICE, manage_url))
+    elif posted.created:
+        messages.success(request, "Your comment is posted.")
+    return response
+
+
+def _posting_allowed(request: HttpRequest) -> ratelimit.Verdict:
+    verdict = ratelimit.hit("network", network_hash(request), "comment")
+    if verdict.allowed and request.user.is_authenticated:
+        verdict = ratelimit.hit("user", str(request.user.pk), "comment")
+    return verdict
+
+
+def _where_to_see(comment: Comment) -> str:
+    if comment.root_id is None:
+        url = comment.article.get_absolute_url() + "?sort=newest"
+    else:
+        url = reverse("discussion:permalink", kwargs={"comment_id": comment.root_id})
+    return f"{url}#{comment.anchor}"
+
+
+def compose(
+    request: HttpRequest,
+    article: Article,
+    form: CommentForm,
+    *,
+    in_reply_to: Comment | None,
+    status: int = 200,
+) -> HttpResponse:
+    """The comment form on a page of its own: the reply page without
+    JavaScript, and the page that shows a refused comment with its text."""
+    return render(
+        request,
+        "discussion/compose.html",
+        {
+            "article": article,
+            "form": with_submission_key(form),
+            "in_reply_to": in_reply_to,
+            "viewer": Viewer.from_request(request),
+        },
+        status=status,
+    )
+
+
+@require_GET
+def reply(request: HttpRequest, comment_id: int) -> HttpResponse:
+    comment = _get_comment(comment_id)
+    if comment.is_deleted:
+        raise Http404("That comment has been deleted.")
+    form = CommentForm(initial={"reply_to": comment.pk})
+    return compose(request, comment.article, form, in_reply_to=comment)
+
+
+@require_GET
+def permalink(request: HttpRequest, comment_id: int) -> HttpResponse:
+    """One thread on a page of its own: where a link to any comment lands."""
+    comment = _get_comment(comment_id)
+    root = comment if comment.root_id is None else comment.root
+    thread = load_single_thread(root)
+    if thread is None:
+        raise Http404("That comment has been deleted.")
+    return render(
+        request,
+        "discussion/permalink.html",
+        {
+            "article": comment.article,
+            "thread": thread,
+            "target": comment,
+            "viewer": Viewer.from_request(request),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def edit(request: HttpRequest, comment_id: int) -> HttpResponse:
+    comment = _get_editable_comment(request, comment_id)
+    if request.method == "POST":
+        form = EditCommentForm(request.POST)
+        if form.is_valid():
+            verdict = ratelimit.hit("network", network_hash(request), "comment_edit")
+            if verdict.allowed:
+                services.edit_comment(comment=comment, text=form.cleaned_data["text"])
+                messages.success(request, "Your comment is updated.")
+                return redirect(_where_to_see(comment))
+            form.add_error(
+                None, f"Too many edits; try again in {verdict.retry_after} seconds."
+            )
+        status = 429 if form.is_valid() else 400
+        response = render(
+            request,
+            "discussion/edit.html",
+            {"comment": comment, "form": form},
+            status=status,
+        )
+        if status == 429:
+            response["Retry-After"] = str(verdict.retry_after)
+        return response
+    form = EditCommentForm(initial={"text": comment.body})
+    return render(request, "discussion/edit.html", {"comment": comment, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def delete(request: HttpRequest, comment_id: int) -> HttpResponse:
+    comment = _get_editable_comment(request, comment_id)
+    if request.method == "POST":
+        services.delete_comment(comment=comment)
+        messages.success(request, "Your comment is deleted.")
+        return redirect(comment.article.get_absolute_url() + "#discussion")
+    return render(request, "discussion/delete.html", {"comment": comment})
+
+
+@require_GET
+def manage_link(request: HttpRequest, comment_id: int, token: str) -> HttpResponse:
+    """The private link shown after anonymous posting.
+
+    It moves the token into the edit cookie and redirects to a URL without
+    it, so the token does not linger in history or Referer headers.
+    """
+    comment = _get_comment(comment_id)
+    if not comment.edit_token_matches(token):
+        return render(
+            request,
+            "errors/400.html",
+            {"message": "This manage link is not valid (or the comment is gone)."},
+            status=404,
+        )
+    response = redirect(
+        reverse("discussion:permalink", kwargs={"comment_id": comment.pk})
+        + f"#{comment.anchor}"
+    )
+    remember_edit_token(request, response, comment.pk, token)
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _get_comment(comment_id: int) -> Comment:
+    return get_object_or_404(
+        Comment.objects.select_related("article", "user"), pk=comment_id
+    )
+
+
+def _get_editable_comment(request: HttpRequest, comment_id: int) -> Comment:
+    comment = _get_comment(comment_id)
+    if comment.is_deleted:
+        raise Http404("That comment has been deleted.")
+    if not comment.can_edit(by=Viewer.from_request(request)):
+        raise PermissionDenied("You can edit or delete only your own comments.")
+    return comment

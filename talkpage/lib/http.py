@@ -1,0 +1,70 @@
+"""Request and response guards shared by every page."""
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.cache import add_never_cache_headers, patch_cache_control
+
+
+class RequestBodyLimitMiddleware:
+    """Answers an oversized request with a clear 413 before reading it.
+
+    Django's own limit surfaces as a generic 400 after the body has been
+    buffered; a declared Content-Length lets us refuse at the door.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared = 0
+        if declared > settings.TALKPAGE_MAX_REQUEST_BYTES:
+            return too_large(request)
+        return self.get_response(request)
+
+
+def too_large(request: HttpRequest) -> HttpResponse:
+    limit_kib = settings.TALKPAGE_MAX_REQUEST_BYTES // 1024
+    response = render(
+        request,
+        "errors/413.html",
+        {"limit_kib": limit_kib},
+        status=413,
+    )
+    response["Connection"] = "close"
+    return response
+
+
+class NoStoreForSignedInMiddleware:
+    """Pages built for a signed-in person must never sit in a shared cache."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            add_never_cache_headers(response)
+            patch_cache_control(response, private=True)
+        return response
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    return render(request, "errors/403_csrf.html", status=403)
+
+
+def too_many_requests(
+    request: HttpRequest, retry_after: int, message: str
+) -> HttpResponse:
+    response = render(
+        request,
+        "errors/429.html",
+        {"message": message, "retry_after": retry_after},
+        status=429,
+    )
+    response["Retry-After"] = str(retry_after)
+    return response
