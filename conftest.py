@@ -11,7 +11,7 @@ from talkpage.accounts.models import User
 from talkpage.articles.models import Article
 from talkpage.lib.markdown import render_article
 
-PASSWORD = "correct horse battery staple"
+PASSWORD = "correct horse battery staple"  # noqa: S105
 
 
 @pytest.fixture(autouse=True)

@@ -1,8 +1,8 @@
 """The ``talkpage`` command.
 
-    talkpage serve [--host 127.0.0.1] [--port 8000] [--workers N]
-    talkpage import-articles DIR
-    talkpage manage COMMAND [ARGS...]     (any Django management command)
+talkpage serve [--host 127.0.0.1] [--port 8000] [--workers N]
+talkpage import-articles DIR
+talkpage manage COMMAND [ARGS...]     (any Django management command)
 """
 
 import argparse

@@ -105,9 +105,9 @@ def import_articles(
                 progress(f"skipped {path.name}: {error}")
             continue
         with transaction.atomic():
-            article = Article.objects.select_for_update().filter(
-                slug=fields["slug"]
-            ).first()
+            article = (
+                Article.objects.select_for_update().filter(slug=fields["slug"]).first()
+            )
             if article is None:
                 Article.objects.create(**fields)
                 created.append(fields["slug"])

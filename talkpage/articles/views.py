@@ -25,8 +25,10 @@ def detail(request, slug: str):
         return render(
             request,
             "errors/400.html",
-            {"message": "That page of comments does not exist. "
-             "Start again from the first page."},
+            {
+                "message": "That page of comments does not exist. "
+                "Start again from the first page."
+            },
             status=400,
         )
     return render(request, "articles/detail.html", {"article": article, **discussion})

@@ -20,7 +20,9 @@ class CommentQuerySet(models.QuerySet):
     def shown_top_level(self):
         """Top-level comments a thread listing shows: live ones, and deleted
         ones that still carry replies (as a placeholder)."""
-        return self.top_level().filter(Q(deleted_at__isnull=True) | Q(reply_count__gt=0))
+        return self.top_level().filter(
+            Q(deleted_at__isnull=True) | Q(reply_count__gt=0)
+        )
 
 
 class Comment(models.Model):

@@ -76,9 +76,7 @@ def load_thread_page(
             top_level = top_level.filter(created_at__gte=created).exclude(
                 created_at=created, id__lte=pk
             )
-    roots = list(
-        top_level.select_related("user").order_by(*order)[: per_page + 1]
-    )
+    roots = list(top_level.select_related("user").order_by(*order)[: per_page + 1])
     next_cursor = encode_cursor(roots[per_page - 1]) if len(roots) > per_page else None
     roots = roots[:per_page]
     replies = _replies_of([r.pk for r in roots])
