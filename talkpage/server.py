@@ -57,6 +57,11 @@ def serve(*, host: str, port: int, workers: int | None) -> int:
         def load_config(self):
             for key, value in options.items():
                 self.cfg.set(key, value)
+            # gunicorn 24+ opens a control socket at a fixed per-user path;
+            # several servers on one machine (tests, side-by-side installs)
+            # would fight over it, and nothing of ours uses it.
+            if "control_socket_disable" in self.cfg.settings:
+                self.cfg.set("control_socket_disable", True)
 
         def load(self):
             return application
