@@ -5,13 +5,10 @@ alice is a reader with an account, bob a moderator, mallory an attacker.
 
 import pytest
 from django.core.cache import cache
-from django.utils import timezone
 
 from talkpage.accounts.models import User
 from talkpage.articles.models import Article
-from talkpage.lib.markdown import render_article
-
-PASSWORD = "correct horse battery staple"  # noqa: S105
+from talkpage.testing import PASSWORD, make_article
 
 
 @pytest.fixture(autouse=True)
@@ -34,20 +31,6 @@ def bob(db) -> User:
 @pytest.fixture
 def mallory(db) -> User:
     return User.objects.create_user("mallory", "mallory@example.net", PASSWORD)
-
-
-def make_article(slug: str = "magnesium", title: str = "Magnesium?") -> Article:
-    body = "Magnesium does **many** things."
-    return Article.objects.create(
-        slug=slug,
-        title=title,
-        summary="A short summary.",
-        body_markdown=body,
-        body_html=render_article(body),
-        references=["Someone. A paper. 2011."],
-        disclaimer="medical",
-        published_at=timezone.now() - timezone.timedelta(days=1),
-    )
 
 
 @pytest.fixture

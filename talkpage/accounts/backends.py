@@ -15,8 +15,10 @@ class UsernameOrEmailBackend(ModelBackend):
             return None
         try:
             user = User.objects.get_by_login(username.strip())
-        except User.DoesNotExist:
+        except (User.DoesNotExist, User.MultipleObjectsReturned):
             # Hash anyway so an unknown name takes as long as a wrong password.
+            # (Several matches: names the unique index tells apart but a
+            # case-insensitive lookup does not, like σ and ς on PostgreSQL.)
             User().set_password(password)
             return None
         if user.check_password(password) and self.user_can_authenticate(user):

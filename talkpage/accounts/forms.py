@@ -1,7 +1,13 @@
+from urllib.parse import urlsplit
+
 from django import forms
+from django.conf import settings
 from django.contrib.auth import forms as auth_forms
+from django.core.mail import EmailMultiAlternatives
+from django.template import loader
 
 from talkpage.accounts.models import User
+from talkpage.lib.mail import send_in_background
 
 
 class RegistrationForm(auth_forms.BaseUserCreationForm):
@@ -20,11 +26,16 @@ class RegistrationForm(auth_forms.BaseUserCreationForm):
         self.fields["password2"].help_text = ""
         self.fields["username"].help_text = (
             "Shown next to your comments (unless you post anonymously). "
-            "Letters, digits and @ . + - _ only."
+            "Letters, digits and . + - _ only."
         )
 
     def clean_username(self):
         username = self.cleaned_data["username"]
+        # Sign-in reads a name with "@" as an email address, so such a
+        # username could never be used to sign in, and could pose as
+        # someone else's address.
+        if "@" in username:
+            raise forms.ValidationError("A username cannot contain “@”.")
         if User.objects.filter(username__iexact=username).exists():
             raise forms.ValidationError("That username is taken.")
         return username
@@ -49,6 +60,40 @@ class SignInForm(auth_forms.AuthenticationForm):
         **auth_forms.AuthenticationForm.error_messages,
         "invalid_login": "That username or email and password do not match.",
     }
+
+
+class ForgotPasswordForm(auth_forms.PasswordResetForm):
+    def save(self, **options):
+        """Mails the link on TALKPAGE_BASE_URL, whatever the request says.
+
+        Django would build it from the request's Host header, so a forged
+        Host (or a wide ALLOWED_HOSTS) could send people a link that hands
+        their token to another site.
+        """
+        base = urlsplit(settings.BASE_URL)
+        options["domain_override"] = base.netloc
+        options["use_https"] = base.scheme == "https"
+        super().save(**options)
+
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ):
+        """Renders the message now and sends it without waiting, so the
+        answer takes as long for an unknown address as for a known one."""
+        subject = loader.render_to_string(subject_template_name, context)
+        subject = "".join(subject.splitlines())
+        body = loader.render_to_string(email_template_name, context)
+        message = EmailMultiAlternatives(subject, body, from_email, [to_email])
+        if html_email_template_name is not None:
+            html = loader.render_to_string(html_email_template_name, context)
+            message.attach_alternative(html, "text/html")
+        send_in_background(message)
 
 
 class SetNewPasswordForm(auth_forms.SetPasswordForm):
@@ -87,6 +132,8 @@ class PasswordConfirmedForm(forms.Form):
 
 
 class ChangeEmailForm(PasswordConfirmedForm):
+    TAKEN = "Another account already uses this email."
+
     email = forms.EmailField(label="New email", max_length=254)
 
     field_order = ["email", "password"]
@@ -95,7 +142,7 @@ class ChangeEmailForm(PasswordConfirmedForm):
         email = User.objects.normalize_email(self.cleaned_data["email"])
         taken = User.objects.filter(email__iexact=email).exclude(pk=self.user.pk)
         if taken.exists():
-            raise forms.ValidationError("Another account already uses this email.")
+            raise forms.ValidationError(self.TAKEN)
         return email
 
 
@@ -114,4 +161,3 @@ class DeleteAccountForm(PasswordConfirmedForm):
     )
 
     field_order = ["comments", "password"]
-

@@ -8,9 +8,17 @@ MODERATORS_GROUP = "Moderators"
 
 class TalkpageUserManager(UserManager):
     def get_by_login(self, login: str) -> "User":
-        """The account a sign-in name refers to: username or email, any case."""
-        field = "email__iexact" if "@" in login else "username__iexact"
-        return self.get(**{field: login})
+        """The account a sign-in name refers to: username or email, any case.
+
+        A name with "@" is read as an email address first; registration
+        refuses "@" in usernames, but the admin can still create them.
+        """
+        if "@" in login:
+            try:
+                return self.get(email__iexact=login)
+            except self.model.DoesNotExist:
+                pass
+        return self.get(username__iexact=login)
 
 
 class User(AbstractUser):

@@ -1,17 +1,26 @@
 """Changes to an account that touch more than the user row."""
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from talkpage.accounts.models import User
 from talkpage.discussion.models import Comment
 from talkpage.discussion.services import delete_comment
 
 
+class EmailTaken(Exception):
+    """Another account holds the address (it got there first)."""
+
+
 def change_email(*, user: User, email: str) -> None:
     # Django's reset tokens hash the email, so links sent to the old address
     # stop working here.
-    user.email = email
-    user.save(update_fields=["email"])
+    old_email, user.email = user.email, email
+    try:
+        with transaction.atomic():
+            user.save(update_fields=["email"])
+    except IntegrityError:
+        user.email = old_email
+        raise EmailTaken from None
 
 
 @transaction.atomic

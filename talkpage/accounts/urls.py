@@ -8,9 +8,7 @@ urlpatterns = [
     path("register/", views.register, name="register"),
     path("login/", views.SignInView.as_view(), name="login"),
     path("logout/", views.SignOutView.as_view(), name="logout"),
-    path(
-        "password-reset/", views.ForgotPasswordView.as_view(), name="password_reset"
-    ),
+    path("password-reset/", views.ForgotPasswordView.as_view(), name="password_reset"),
     path(
         "password-reset/sent/",
         views.ForgotPasswordDoneView.as_view(),

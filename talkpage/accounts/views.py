@@ -1,8 +1,11 @@
+import unicodedata
+
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login, logout, update_session_auth_hash
+from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
@@ -13,6 +16,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from talkpage.accounts import forms, services
+from talkpage.accounts.models import User
 from talkpage.lib import ratelimit
 from talkpage.lib.http import too_many_requests
 from talkpage.lib.network import network_hash
@@ -44,10 +48,21 @@ def register(request: HttpRequest) -> HttpResponse:
             )
         form = forms.RegistrationForm(request.POST)
         if form.is_valid():
-            user = form.save()
-            login(request, user, backend=BACKEND)
-            messages.success(request, f"Welcome, {user.username}! You are signed in.")
-            return redirect(_safe_next(request))
+            try:
+                with transaction.atomic():
+                    user = form.save()
+            except IntegrityError:
+                # The name or address was taken between the form's check and
+                # now (a double click): checking again says which.
+                form = forms.RegistrationForm(request.POST)
+                if form.is_valid():
+                    raise
+            else:
+                login(request, user, backend=BACKEND)
+                messages.success(
+                    request, f"Welcome, {user.username}! You are signed in."
+                )
+                return redirect(_safe_next(request))
     else:
         form = forms.RegistrationForm()
     return render(
@@ -74,16 +89,22 @@ class SignInView(auth_views.LoginView):
         verdict = ratelimit.hit("network", network_hash(request), "login_network")
         if not verdict.allowed:
             return self.throttled(verdict)
-        login_name = request.POST.get("username", "")[:254].strip().lower()
-        verdict = ratelimit.peek("account", login_name, "login_account")
-        if not verdict.allowed:
-            return self.throttled(verdict)
+        self.account_key = account_throttle_key(request.POST.get("username", ""))
+        if self.account_key:
+            verdict = ratelimit.peek("account", self.account_key, "login_account")
+            if not verdict.allowed:
+                return self.throttled(verdict)
         return super().post(request, *args, **kwargs)
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # LoginView names the site after the request's Host header.
+        context["site_name"] = settings.TALKPAGE_SITE_NAME
+        return context
+
     def form_invalid(self, form):
-        login_name = form.data.get("username", "")[:254].strip().lower()
-        if login_name:
-            ratelimit.hit("account", login_name, "login_account")
+        if self.account_key:
+            ratelimit.hit("account", self.account_key, "login_account")
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
     def throttled(self, verdict: ratelimit.Verdict) -> HttpResponse:
@@ -93,7 +114,28 @@ class SignInView(auth_views.LoginView):
             verdict.retry_after,
             f"Too many sign-in attempts. Please wait about {minutes} minute(s), "
             "or use “Forgot password?” to set a new password.",
+            offer_password_reset=True,
         )
+
+
+def account_throttle_key(login_name: str) -> str:
+    """What the per-account sign-in throttle counts failures against.
+
+    The account itself when the name finds one, so "alice", "ALICE",
+    "ａｌｉｃｅ" (which the form folds to "alice") and her email address
+    share one budget; otherwise the name as the form would read it.
+    """
+    name = unicodedata.normalize("NFKC", login_name[:254]).strip()
+    if not name:
+        return ""
+    try:
+        return f"user:{User.objects.get_by_login(name).pk}"
+    except (User.DoesNotExist, User.MultipleObjectsReturned):
+        return f"name:{name.casefold()}"
+
+
+def lift_account_throttle(user: User) -> None:
+    ratelimit.reset("account", f"user:{user.pk}", "login_account")
 
 
 class SignOutView(auth_views.LogoutView):
@@ -103,11 +145,12 @@ class SignOutView(auth_views.LogoutView):
 class ForgotPasswordView(auth_views.PasswordResetView):
     """Sends a reset link; answers the same whatever the address.
 
-    The link is built from TALKPAGE_BASE_URL, never from the request's Host
-    header, so a forged Host cannot send people a link to another site.
-    Throttled requests get the same answer too, they just send nothing.
+    The form builds the link from TALKPAGE_BASE_URL, never from the
+    request's Host header. Throttled requests get the same answer too, they
+    just send nothing.
     """
 
+    form_class = forms.ForgotPasswordForm
     template_name = "accounts/password_reset.html"
     email_template_name = "emails/password-reset-body.txt"
     html_email_template_name = "emails/password-reset-body.html"
@@ -122,12 +165,9 @@ class ForgotPasswordView(auth_views.PasswordResetView):
         by_address = ratelimit.hit("address", address, "password_reset_address")
         if not (by_network.allowed and by_address.allowed):
             return redirect(self.get_success_url())
-        base = settings.BASE_URL
-        self.domain_override = base.split("://", 1)[1]
-        self.use_https = base.startswith("https://")
         self.extra_email_context = {
             "site_name": settings.TALKPAGE_SITE_NAME,
-            "base_url": base,
+            "base_url": settings.BASE_URL,
             "expiry_minutes": settings.PASSWORD_RESET_TIMEOUT // 60,
         }
         return super().form_valid(form)
@@ -149,14 +189,18 @@ class SetNewPasswordView(auth_views.PasswordResetConfirmView):
 
     def dispatch(self, *args, **kwargs):
         response = super().dispatch(*args, **kwargs)
-        response["Referrer-Policy"] = "no-referrer"
+        if kwargs.get("token") != self.reset_url_token:
+            # This response answers a URL that still holds the token: let no
+            # Referer carry it anywhere. The set-password page that follows
+            # has no token in its URL and keeps the site's same-origin
+            # policy, because under no-referrer browsers post its form with
+            # "Origin: null", which CSRF protection rightly refuses.
+            response["Referrer-Policy"] = "no-referrer"
         return response
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        user = form.user
-        for login_name in (user.username.lower(), user.email.lower()):
-            ratelimit.reset("account", login_name, "login_account")
+        lift_account_throttle(form.user)
         return response
 
 
@@ -189,10 +233,13 @@ class ChangePasswordView(auth_views.PasswordChangeView):
 def change_email(request: HttpRequest) -> HttpResponse:
     form = forms.ChangeEmailForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.change_email(user=request.user, email=form.cleaned_data["email"])
-        update_session_auth_hash(request, request.user)
-        messages.success(request, "Your email address is changed.")
-        return redirect("accounts:settings")
+        try:
+            services.change_email(user=request.user, email=form.cleaned_data["email"])
+        except services.EmailTaken:
+            form.add_error("email", forms.ChangeEmailForm.TAKEN)
+        else:
+            messages.success(request, "Your email address is changed.")
+            return redirect("accounts:settings")
     return render(
         request,
         "accounts/change_email.html",

@@ -5,7 +5,9 @@ configuration should stop the process at start-up, not surface as odd
 behaviour weeks later.
 """
 
+import ipaddress
 import os
+import re
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -53,3 +55,29 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
 
 def data_dir() -> Path:
     return Path(env("DATA_DIR", "var")).expanduser().resolve()
+
+
+RATE = re.compile(r"^\s*[1-9][0-9]*\s*/\s*([1-9][0-9]*)?[smhd]?\s*$")
+
+
+def env_rate(name: str, default: str) -> str:
+    """A rate such as ``10/m`` or ``5/15m``, checked at start-up."""
+    raw = os.environ.get(PREFIX + name, default)
+    if not RATE.match(raw) or raw.strip().endswith("/"):
+        raise ImproperlyConfigured(
+            f"{PREFIX}{name} must look like 10/m, 5/15m or 100/h, not {raw!r}"
+        )
+    return raw
+
+
+def env_networks(name: str) -> list[str]:
+    """Comma-separated IP addresses or networks, checked at start-up."""
+    networks = env_list(name)
+    for network in networks:
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{PREFIX}{name}: {network!r} is not an IP address or network"
+            ) from None
+    return networks

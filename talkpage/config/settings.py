@@ -12,7 +12,15 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from talkpage.config.env import data_dir, env, env_bool, env_int, env_list
+from talkpage.config.env import (
+    data_dir,
+    env,
+    env_bool,
+    env_int,
+    env_list,
+    env_networks,
+    env_rate,
+)
 from talkpage.lib.mail import email_settings_from_url
 from talkpage.lib.secret_key import load_or_create_secret_key
 
@@ -32,7 +40,7 @@ if _base.scheme not in {"http", "https"} or not _base.hostname:
 HTTPS = _base.scheme == "https"
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS") or [_base.hostname, "127.0.0.1", "localhost"]
 CSRF_TRUSTED_ORIGINS = [f"{_base.scheme}://{_base.netloc}"]
-TALKPAGE_TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+TALKPAGE_TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES")
 
 INSTALLED_APPS = [
     "talkpage.accounts",
@@ -49,7 +57,6 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "talkpage.lib.http.RequestBodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -60,6 +67,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "talkpage.lib.http.NoStoreForSignedInMiddleware",
+    # Last, so its 413 still passes back through the security headers above;
+    # it runs before any view or process_view reads the body.
+    "talkpage.lib.http.RequestBodyLimitMiddleware",
 ]
 
 ROOT_URLCONF = "talkpage.config.urls"
@@ -198,15 +208,15 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
 TALKPAGE_RATE_LIMITS = {
     # A person in a lively discussion writes a few comments a minute; a script
     # writes hundreds.
-    "comment": env("RATE_COMMENT", "10/m"),
-    "comment_edit": env("RATE_COMMENT_EDIT", "30/m"),
-    "login_network": env("RATE_LOGIN_NETWORK", "30/m"),
+    "comment": env_rate("RATE_COMMENT", "10/m"),
+    "comment_edit": env_rate("RATE_COMMENT_EDIT", "30/m"),
+    "login_network": env_rate("RATE_LOGIN_NETWORK", "30/m"),
     # Per account, failures only: stops guessing without locking the owner
     # out for long, and "Forgot password?" stays open to them.
-    "login_account": env("RATE_LOGIN_ACCOUNT", "10/15m"),
-    "register": env("RATE_REGISTER", "10/h"),
-    "password_reset_network": env("RATE_PASSWORD_RESET_NETWORK", "20/h"),
-    "password_reset_address": env("RATE_PASSWORD_RESET_ADDRESS", "5/h"),
+    "login_account": env_rate("RATE_LOGIN_ACCOUNT", "10/15m"),
+    "register": env_rate("RATE_REGISTER", "10/h"),
+    "password_reset_network": env_rate("RATE_PASSWORD_RESET_NETWORK", "20/h"),
+    "password_reset_address": env_rate("RATE_PASSWORD_RESET_ADDRESS", "5/h"),
 }
 
 # --- Discussion -----------------------------------------------------------

@@ -58,12 +58,20 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
 
 
 def too_many_requests(
-    request: HttpRequest, retry_after: int, message: str
+    request: HttpRequest,
+    retry_after: int,
+    message: str,
+    *,
+    offer_password_reset: bool = False,
 ) -> HttpResponse:
     response = render(
         request,
         "errors/429.html",
-        {"message": message, "retry_after": retry_after},
+        {
+            "message": message,
+            "retry_after": retry_after,
+            "offer_password_reset": offer_password_reset,
+        },
         status=429,
     )
     response["Retry-After"] = str(retry_after)

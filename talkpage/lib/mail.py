@@ -1,4 +1,4 @@
-"""Outgoing mail configuration and the laptop outbox.
+"""Outgoing mail: configuration, the laptop outbox, sending without waiting.
 
 ``TALKPAGE_EMAIL_URL`` picks the transport:
 
@@ -10,14 +10,18 @@
 """
 
 import logging
+import os
 import re
 import secrets
+import threading
+from concurrent import futures
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from django.core.exceptions import ImproperlyConfigured
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.mail import EmailMessage
 from django.core.mail.backends.base import BaseEmailBackend
 
 logger = logging.getLogger("talkpage.mail")
@@ -47,6 +51,12 @@ def email_settings_from_url(url: str, outbox_dir: Path) -> dict:
         raise ImproperlyConfigured("TALKPAGE_EMAIL_URL needs a host name")
     query = {k: v[-1].lower() for k, v in parse_qs(parts.query).items()}
     starttls = scheme == "smtp+starttls" or query.get("starttls") in {"1", "true"}
+    if starttls and scheme == "smtps":
+        # Django refuses EMAIL_USE_SSL with EMAIL_USE_TLS, but only when the
+        # first message is sent; say so at start-up instead.
+        raise ImproperlyConfigured(
+            "TALKPAGE_EMAIL_URL: smtps:// is already encrypted, drop ?starttls"
+        )
     try:
         port = parts.port or DEFAULT_PORTS[scheme]
     except ValueError:
@@ -80,7 +90,11 @@ class OutboxBackend(BaseEmailBackend):
         for message in email_messages:
             stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
             path = self.outbox / f"{stamp}-{secrets.token_hex(4)}.eml"
-            path.write_bytes(message.message().as_bytes())
+            # Written aside, then renamed: whoever watches the outbox never
+            # reads half a message.
+            partial = path.with_suffix(".part")
+            partial.write_bytes(message.message().as_bytes())
+            partial.replace(path)
             body = message.body if isinstance(message.body, str) else ""
             logger.warning(
                 "Mail to %s written to %s. Subject: %s. Links: %s",
@@ -91,3 +105,63 @@ class OutboxBackend(BaseEmailBackend):
             )
             sent += 1
         return sent
+
+
+# --- Sending without waiting ----------------------------------------------
+
+_sender: futures.ThreadPoolExecutor | None = None
+_sender_pid = 0
+_sender_lock = threading.Lock()
+_pending: set[futures.Future] = set()
+
+
+def send_in_background(message: EmailMessage) -> None:
+    """Hands ``message`` to a background thread and returns at once.
+
+    The page that asked for the mail answers without waiting for the mail
+    server, so a slow or dead server neither holds a request thread for the
+    SMTP timeout nor changes how long the page takes (on "Forgot password?"
+    that would tell whether an address has an account). Failures are
+    logged, never raised. Mail about rows written in a transaction must be
+    handed over from ``transaction.on_commit``.
+    """
+    future = _executor().submit(_send, message)
+    with _sender_lock:
+        _pending.add(future)
+    future.add_done_callback(_forget)
+
+
+def wait_for_background_mail(timeout: float = 10) -> None:
+    """Blocks until every message handed over so far is sent (or failed)."""
+    with _sender_lock:
+        pending = list(_pending)
+    futures.wait(pending, timeout=timeout)
+
+
+def _forget(future: futures.Future) -> None:
+    with _sender_lock:
+        _pending.discard(future)
+
+
+def _executor() -> futures.ThreadPoolExecutor:
+    global _sender, _sender_pid
+    with _sender_lock:
+        # A forked worker inherits the executor but not its thread.
+        if _sender is None or _sender_pid != os.getpid():
+            _sender = futures.ThreadPoolExecutor(
+                max_workers=1, thread_name_prefix="talkpage-mail"
+            )
+            _sender_pid = os.getpid()
+            _pending.clear()
+        return _sender
+
+
+def _send(message: EmailMessage) -> None:
+    try:
+        message.send()
+    except Exception:
+        logger.exception(
+            "Could not send mail %r to %d recipient(s)",
+            message.subject,
+            len(message.recipients()),
+        )

@@ -36,12 +36,9 @@ def client_ip(request: HttpRequest) -> str:
 
 def network_of(ip: str) -> str:
     """The block one person plausibly controls: IPv4 /24 or IPv6 /48."""
-    try:
-        address = ipaddress.ip_address(ip)
-    except ValueError:
+    address = _address(ip)
+    if address is None:
         return "invalid"
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        address = address.ipv4_mapped
     prefix = 24 if address.version == 4 else 48
     return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
 
@@ -54,17 +51,24 @@ def network_hash(request: HttpRequest) -> str:
     ]
 
 
-def _valid_ip(value: str) -> bool:
+def _address(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address in ``value``, IPv4 ones as IPv4 even when written as
+    ``::ffff:a.b.c.d`` (how a server listening on ``[::]`` sees them)."""
     try:
-        ipaddress.ip_address(value)
+        address = ipaddress.ip_address(value)
     except ValueError:
-        return False
-    return True
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        return address.ipv4_mapped
+    return address
+
+
+def _valid_ip(value: str) -> bool:
+    return _address(value) is not None
 
 
 def _in_networks(ip: str, networks: list[str]) -> bool:
-    try:
-        address = ipaddress.ip_address(ip)
-    except ValueError:
+    address = _address(ip)
+    if address is None:
         return False
     return any(address in ipaddress.ip_network(net, strict=False) for net in networks)

@@ -6,6 +6,7 @@ shared cache (Redis) makes limits count across processes.
 
 import hashlib
 import math
+import re
 import time
 from dataclasses import dataclass
 
@@ -14,6 +15,7 @@ from django.core.cache import caches
 from django.core.exceptions import ImproperlyConfigured
 
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+RATE = re.compile(r"(?P<count>[0-9]+)/(?P<amount>[0-9]*)(?P<unit>[smhd]?)")
 
 
 @dataclass(frozen=True)
@@ -24,15 +26,12 @@ class Rate:
     @classmethod
     def parse(cls, text: str) -> "Rate":
         """``"10/m"``, ``"5/15m"``, ``"100/h"`` or ``"3/30"`` (seconds)."""
-        try:
-            count, _, period = text.strip().partition("/")
-            unit = period[-1:] if period[-1:] in UNITS else "s"
-            amount = period[:-1] if period[-1:] in UNITS else period
-            rate = cls(int(count), (int(amount) if amount else 1) * UNITS[unit])
-        except (ValueError, KeyError):
-            raise ImproperlyConfigured(
-                f"A rate looks like 10/m or 5/15m, not {text!r}"
-            ) from None
+        match = RATE.fullmatch(text.strip())
+        # "10" or "10/" must not quietly mean ten a second.
+        if not match or not (match["amount"] or match["unit"]):
+            raise ImproperlyConfigured(f"A rate looks like 10/m or 5/15m, not {text!r}")
+        amount = int(match["amount"] or 1)
+        rate = cls(int(match["count"]), amount * UNITS[match["unit"] or "s"])
         if rate.count < 1 or rate.seconds < 1:
             raise ImproperlyConfigured(f"A rate must be positive, not {text!r}")
         return rate

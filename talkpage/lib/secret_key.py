@@ -5,6 +5,7 @@ password-reset links must survive a restart, so the key is generated once
 and kept beside the database.
 """
 
+import contextlib
 import os
 import secrets
 import tempfile
@@ -22,10 +23,8 @@ def load_or_create_secret_key(data_dir: Path) -> str:
             f.write(secrets.token_urlsafe(50))
         # link() fails if the name exists: when several workers start at
         # once, exactly one key wins and every process reads that one.
-        try:
+        with contextlib.suppress(FileExistsError):
             os.link(tmp, path)
-        except FileExistsError:
-            pass
     finally:
         os.unlink(tmp)
     return path.read_text().strip()
