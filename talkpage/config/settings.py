@@ -251,5 +251,10 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
-    "loggers": {"talkpage": {"level": env("LOG_LEVEL", "INFO")}},
+    "loggers": {
+        "talkpage": {"level": env("LOG_LEVEL", "INFO")},
+        # A forged Host header is answered with 400; it is noise, not an
+        # error worth a traceback per request.
+        "django.security.DisallowedHost": {"level": "CRITICAL"},
+    },
 }
