@@ -1,8 +1,11 @@
-"""``talkpage serve``: prepare the installation, then serve it with gunicorn.
+"""``talkpage serve``: prepare the installation, then serve it with granian.
 
-gunicorn with threaded workers (see bench/README.md for the measurement
-against granian that chose it). Static files are served by WhiteNoise from
-inside the app, so nothing else has to run in front.
+granian runs the WSGI app in worker processes while its Rust core handles
+connections, keep-alive and slow clients, so Talkpage needs no proxy in
+front to be safe. bench/README.md has the measurement against gunicorn that
+chose it: gunicorn's gthread workers let one process take every keep-alive
+connection and left the other core idle. Static files are served by
+WhiteNoise from inside the app.
 """
 
 import logging
@@ -10,7 +13,10 @@ import os
 
 logger = logging.getLogger("talkpage.server")
 
-THREADS_PER_WORKER = 4
+# Python threads per worker for blocking work. A request waiting for the
+# SQLite write lock holds one of these, not the whole worker; granian's
+# default (hundreds) measured slower and larger.
+BLOCKING_THREADS_PER_WORKER = 4
 
 
 def prepare() -> None:
@@ -27,45 +33,30 @@ def prepare() -> None:
     result = load_demo_if_empty()
     if result is not None:
         logger.warning("Loaded %d demo articles.", len(result.created))
-    # Forked workers must not share the parent's database connection.
+    # Workers are separate processes with their own connections.
     connections.close_all()
 
 
 def serve(*, host: str, port: int, workers: int | None) -> int:
-    from gunicorn.app.base import BaseApplication
+    from granian.constants import Interfaces
+    from granian.server import Server
 
     prepare()
-    from talkpage.config.wsgi import application
-
-    options = {
-        "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
-        "workers": workers or os.cpu_count() or 1,
-        "worker_class": "gthread",
-        "threads": THREADS_PER_WORKER,
-        "timeout": 30,
-        "graceful_timeout": 10,
-        "keepalive": 5,
-        "accesslog": None,
-        "errorlog": "-",
-        "loglevel": "info",
-        "proc_name": "talkpage",
-        # Requests larger than this die in gunicorn before reaching Django.
-        "limit_request_line": 8190,
-    }
-
-    class TalkpageServer(BaseApplication):
-        def load_config(self):
-            for key, value in options.items():
-                self.cfg.set(key, value)
-            # gunicorn 24+ opens a control socket at a fixed per-user path;
-            # several servers on one machine (tests, side-by-side installs)
-            # would fight over it, and nothing of ours uses it.
-            if "control_socket_disable" in self.cfg.settings:
-                self.cfg.set("control_socket_disable", True)
-
-        def load(self):
-            return application
-
-    print(f"Talkpage is serving on http://{host}:{port}/", flush=True)
-    TalkpageServer().run()
+    server = Server(
+        "talkpage.config.wsgi:application",
+        address=host,
+        port=port,
+        interface=Interfaces.WSGI,
+        websockets=False,
+        workers=workers or os.cpu_count() or 1,
+        blocking_threads=BLOCKING_THREADS_PER_WORKER,
+        # Without this, one crashed worker stops the whole server.
+        respawn_failed_workers=True,
+        # Long enough for a request that waits on the database to finish.
+        workers_kill_timeout=30,
+        log_access=False,
+    )
+    shown_host = f"[{host}]" if ":" in host else host
+    print(f"Talkpage is serving on http://{shown_host}:{port}/", flush=True)
+    server.serve()
     return 0
