@@ -2,6 +2,8 @@
 factories. (Test modules import from here, never from a ``conftest``: with
 several conftest files, ``import conftest`` finds whichever came first.)"""
 
+import time
+
 from django.utils import timezone
 
 from talkpage.articles.models import Article
@@ -22,3 +24,14 @@ def make_article(slug: str = "magnesium", title: str = "Magnesium?") -> Article:
         disclaimer="medical",
         published_at=timezone.now() - timezone.timedelta(days=1),
     )
+
+
+def with_token(article: Article, data: dict) -> dict:
+    """Comment form data as a browser would send it: with a form token
+    issued a minute ago (posting faster than a person is refused)."""
+    from talkpage.discussion.forms import issue_form_token
+
+    return {
+        "form_token": issue_form_token(article.pk, issued_at=time.time() - 60),
+        **data,
+    }

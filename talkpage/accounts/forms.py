@@ -7,6 +7,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template import loader
 
 from talkpage.accounts.models import User
+from talkpage.accounts.names import is_taken_name, name_skeleton
 from talkpage.lib.mail import send_in_background
 
 
@@ -36,7 +37,13 @@ class RegistrationForm(auth_forms.BaseUserCreationForm):
         # someone else's address.
         if "@" in username:
             raise forms.ValidationError("A username cannot contain “@”.")
-        if User.objects.filter(username__iexact=username).exists():
+        # A name made only of punctuation has an empty look-alike key, which
+        # nothing can be compared with.
+        if not name_skeleton(username):
+            raise forms.ValidationError("A username needs a letter or a digit.")
+        # Taken also means a look-alike of an account ("b0b" beside "bob") or
+        # a role word ("Moderator"): see talkpage.accounts.names.
+        if is_taken_name(username):
             raise forms.ValidationError("That username is taken.")
         return username
 

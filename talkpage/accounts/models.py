@@ -3,6 +3,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.functional import cached_property
 
+from talkpage.accounts.names import MAX_SKELETON_LENGTH, name_skeleton
+
 MODERATORS_GROUP = "Moderators"
 
 
@@ -29,6 +31,12 @@ class User(AbstractUser):
     """
 
     email = models.EmailField("email address", max_length=254)
+    # The username's look-alike key (see talkpage.accounts.names), indexed so
+    # that checking a display name against every account is one lookup.
+    # Not unique: accounts made before the rule may already share a key.
+    name_skeleton = models.CharField(
+        max_length=MAX_SKELETON_LENGTH, db_index=True, editable=False, blank=True
+    )
 
     objects = TalkpageUserManager()
 
@@ -40,6 +48,18 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.username
+
+    def save(self, *args, **kwargs):
+        # name_skeleton is a derived column, not business logic: it must match
+        # the username whoever writes the row (registration, admin,
+        # createsuperuser, a rename), and save() is the one path they share.
+        # QuerySet.update() and bulk_create() skip it; refresh_name_skeletons()
+        # repairs what they leave behind.
+        self.name_skeleton = name_skeleton(self.username)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "username" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "name_skeleton"}
+        super().save(*args, **kwargs)
 
     @cached_property
     def is_moderator(self) -> bool:

@@ -2,6 +2,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from talkpage.moderation.models import Policy
+
 DISCLAIMERS = {
     "medical": (
         "This article is for general information only and is not medical "
@@ -35,6 +37,13 @@ class Article(models.Model):
     # Visible comments, kept by the discussion services with F() updates so
     # the home page never counts rows.
     comment_count = models.PositiveIntegerField(default=0)
+    # Overrides the site-wide moderation policy; "" follows it.
+    moderation_policy = models.CharField(
+        max_length=20,
+        blank=True,
+        choices=Policy.choices,
+        help_text="Leave empty to follow the site-wide policy.",
+    )
 
     objects = ArticleQuerySet.as_manager()
 

@@ -1,7 +1,6 @@
 from django.shortcuts import get_object_or_404, render
 
 from talkpage.articles.models import Article
-from talkpage.discussion.forms import CommentForm
 from talkpage.discussion.pages import discussion_context
 from talkpage.discussion.threads import BadCursor
 
@@ -19,7 +18,6 @@ def detail(request, slug: str):
             article,
             sort=request.GET.get("sort", ""),
             after=request.GET.get("after", ""),
-            form=CommentForm(),
         )
     except BadCursor:
         return render(

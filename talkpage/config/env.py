@@ -81,3 +81,24 @@ def env_networks(name: str) -> list[str]:
                 f"{PREFIX}{name}: {network!r} is not an IP address or network"
             ) from None
     return networks
+
+
+def env_float(name: str, default: float) -> float:
+    raw = os.environ.get(PREFIX + name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"{PREFIX}{name} must be a number, not {raw!r}"
+        ) from None
+
+
+def env_choice(name: str, default: str, choices: list[str]) -> str:
+    raw = os.environ.get(PREFIX + name, default).strip()
+    if raw not in choices:
+        raise ImproperlyConfigured(
+            f"{PREFIX}{name} must be one of {', '.join(choices)}, not {raw!r}"
+        )
+    return raw

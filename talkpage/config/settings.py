@@ -16,6 +16,8 @@ from talkpage.config.env import (
     data_dir,
     env,
     env_bool,
+    env_choice,
+    env_float,
     env_int,
     env_list,
     env_networks,
@@ -46,6 +48,7 @@ INSTALLED_APPS = [
     "talkpage.accounts",
     "talkpage.articles",
     "talkpage.discussion",
+    "talkpage.moderation",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -217,7 +220,32 @@ TALKPAGE_RATE_LIMITS = {
     "register": env_rate("RATE_REGISTER", "10/h"),
     "password_reset_network": env_rate("RATE_PASSWORD_RESET_NETWORK", "20/h"),
     "password_reset_address": env_rate("RATE_PASSWORD_RESET_ADDRESS", "5/h"),
+    "report": env_rate("RATE_REPORT", "20/h"),
 }
+
+# --- Moderation -----------------------------------------------------------
+TALKPAGE_MODERATION_POLICY = env_choice(
+    "MODERATION_POLICY", "open", ["open", "hold-anonymous", "hold-all", "closed"]
+)
+# Comments close this many days after an article's publication (0: never).
+TALKPAGE_CLOSE_AFTER_DAYS = env_int("CLOSE_AFTER_DAYS", 0)
+# Distinct reader reports that take a comment out of view until a moderator
+# decides.
+TALKPAGE_REPORTS_TO_HIDE = env_int("REPORTS_TO_HIDE", 3)
+# Spam filter score (0..1) from which a comment is held, and from which it is
+# kept as spam and never shown.
+TALKPAGE_SPAM_HOLD_SCORE = env_float("SPAM_HOLD_SCORE", 0.7)
+TALKPAGE_SPAM_REJECT_SCORE = env_float("SPAM_REJECT_SCORE", 0.98)
+TALKPAGE_SPAM_FILTER = env("SPAM_FILTER", "talkpage.moderation.spam.NaiveBayesFilter")
+TALKPAGE_SPAM_MIN_TRAINING = env_int("SPAM_MIN_TRAINING", 5)
+# More links than this in one comment holds it.
+TALKPAGE_MAX_LINKS = env_int("MAX_LINKS", 3)
+# The same text this many times in a day (from anyone) holds it.
+TALKPAGE_REPEATS_TO_HOLD = env_int("REPEATS_TO_HOLD", 3)
+# A comment form sent back sooner than this after it was shown is a script.
+TALKPAGE_MIN_SECONDS_TO_POST = env_int("MIN_SECONDS_TO_POST", 2)
+# A comment form older than this has expired (seconds).
+TALKPAGE_FORM_MAX_AGE = env_int("FORM_MAX_AGE", 2 * 24 * 3600)
 
 # --- Discussion -----------------------------------------------------------
 TALKPAGE_COMMENTS_PER_PAGE = env_int("COMMENTS_PER_PAGE", 50)

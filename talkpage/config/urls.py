@@ -6,6 +6,7 @@ import talkpage.lib.converters  # noqa: F401  (registers <id:...>)
 urlpatterns = [
     path("", include("talkpage.articles.urls")),
     path("", include("talkpage.discussion.urls")),
+    path("", include("talkpage.moderation.urls")),
     path("accounts/", include("talkpage.accounts.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -10,18 +10,41 @@ ANONYMOUS = "Anonymous"
 DELETED = "[deleted]"
 
 
+class Status(models.TextChoices):
+    PUBLISHED = "published", "Published"
+    # Waiting for a moderator: by policy, by spam suspicion, or by reports.
+    HELD = "held", "Awaiting moderation"
+    # Never shown to readers.
+    SPAM = "spam", "Spam"
+    REJECTED = "rejected", "Rejected"
+    # Hidden in place by a moderator; "Restore" publishes it again.
+    HIDDEN = "hidden", "Hidden"
+
+
 class CommentQuerySet(models.QuerySet):
     def visible(self):
-        return self.filter(deleted_at__isnull=True)
+        """What every reader may see: published and not deleted."""
+        return self.filter(status=Status.PUBLISHED, deleted_at__isnull=True)
 
     def top_level(self):
         return self.filter(parent__isnull=True)
 
-    def shown_top_level(self):
-        """Top-level comments a thread listing shows: live ones, and deleted
-        ones that still carry replies (as a placeholder)."""
+    def shown_top_level(self, *, include_hidden: bool = False):
+        """Top-level comments a thread listing shows: published ones, and
+        deleted ones that still carry replies (as a placeholder). Moderators
+        also see the ones they hid, to restore them in place."""
+        statuses = [Status.PUBLISHED]
+        if include_hidden:
+            statuses.append(Status.HIDDEN)
         return self.top_level().filter(
-            Q(deleted_at__isnull=True) | Q(reply_count__gt=0)
+            Q(status__in=statuses),
+            Q(deleted_at__isnull=True) | Q(reply_count__gt=0),
+        )
+
+    def needing_decision(self):
+        """The moderation queue: held comments, newest first."""
+        return self.filter(status=Status.HELD, deleted_at__isnull=True).order_by(
+            "-created_at", "-id"
         )
 
 
@@ -77,6 +100,23 @@ class Comment(models.Model):
     # Visible replies in the whole thread (kept on top-level comments only).
     reply_count = models.PositiveIntegerField(default=0)
 
+    status = models.CharField(
+        max_length=12, choices=Status.choices, default=Status.PUBLISHED
+    )
+    # Why a comment is held or marked spam, for the moderator: short
+    # phrases ("policy: hold-all", "3 reports", "7 links", "spam filter 0.97").
+    moderation_reasons = models.JSONField(default=list, blank=True)
+    # Probability of spam from the local filter, 0..1.
+    spam_score = models.FloatField(default=0.0)
+    # Distinct reader reports.
+    report_count = models.PositiveIntegerField(default=0)
+    # Keyed hash of the poster's network (see lib.network.ban_network_hash):
+    # lets a moderator ban an anonymous poster without storing an address.
+    network_hash = models.CharField(max_length=64, blank=True)
+    # sha256 of the normalised text: finds duplicates and repeated content
+    # without comparing whole bodies.
+    fingerprint = models.CharField(max_length=64, blank=True, db_index=True)
+
     objects = CommentQuerySet.as_manager()
 
     class Meta:
@@ -87,6 +127,11 @@ class Comment(models.Model):
                 name="comment_top_level_keyset",
             ),
             models.Index(fields=["root", "created_at", "id"], name="comment_thread"),
+            models.Index(
+                fields=["-created_at"],
+                condition=Q(status="held"),
+                name="comment_moderation_queue",
+            ),
         ]
 
     def __str__(self):
@@ -102,6 +147,15 @@ class Comment(models.Model):
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == Status.PUBLISHED
+
+    @property
+    def counts_as_visible(self) -> bool:
+        """Whether this comment is in the article's and thread's counts."""
+        return self.status == Status.PUBLISHED and self.deleted_at is None
 
     @property
     def is_anonymous(self) -> bool:
@@ -130,20 +184,43 @@ class Comment(models.Model):
             return f"{ANONYMOUS} ({self.user.username})"
         return name
 
+    def is_authored_by(self, viewer) -> bool:
+        if self.user_id is not None and viewer.user_id == self.user_id:
+            return True
+        return self.edit_token_matches(viewer.edit_tokens.get(self.pk, ""))
+
+    def readable_by(self, viewer) -> bool:
+        """Whether ``viewer`` may read this comment's words.
+
+        Everyone reads published comments; held ones only their author and
+        moderators; hidden ones only moderators; spam and rejected ones
+        nobody outside the moderation page.
+        """
+        if self.status == Status.PUBLISHED:
+            return True
+        if self.status == Status.HELD:
+            return viewer.is_moderator or self.is_authored_by(viewer)
+        if self.status == Status.HIDDEN:
+            return viewer.is_moderator
+        return False
+
     def can_edit(self, *, by) -> bool:
         """Whether ``by`` (a :class:`~talkpage.discussion.viewers.Viewer`)
         may edit or delete this comment: its signed-in author, or whoever
         holds its edit token."""
-        if self.is_deleted:
+        if self.is_deleted or self.status in (Status.SPAM, Status.REJECTED):
             return False
-        if self.user_id is not None and by.user_id == self.user_id:
-            return True
-        return self.edit_token_matches(by.edit_tokens.get(self.pk, ""))
+        return self.is_authored_by(by)
 
     def edit_token_matches(self, token: str) -> bool:
         if not self.edit_token_hash or not token:
             return False
         return hmac.compare_digest(self.edit_token_hash, hash_edit_token(token))
+
+
+def fingerprint_of(text: str) -> str:
+    normalised = " ".join(text.casefold().split())
+    return hashlib.sha256(normalised.encode()).hexdigest()
 
 
 def hash_edit_token(token: str) -> str:

@@ -7,6 +7,7 @@ forms; these functions enforce what must hold whatever the caller.
 
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -14,14 +15,19 @@ from django.db.models import F
 from django.utils import timezone
 
 from talkpage.articles.models import Article
-from talkpage.discussion.models import Comment, hash_edit_token
+from talkpage.discussion.models import Comment, Status, fingerprint_of, hash_edit_token
 from talkpage.lib.markdown import render_comment
+from talkpage.moderation import services as moderation
 
 MAX_COMMENT_LENGTH = 10_000
 
 
 class CommentRefused(Exception):
     """A write that cannot happen, with a message fit to show the person."""
+
+
+class ReplayedForm(CommentRefused):
+    """A form token used again for different words."""
 
 
 @dataclass(frozen=True)
@@ -46,20 +52,38 @@ def post_comment(
     author_name: str = "",
     in_reply_to: Comment | None = None,
     submission_key: str | None = None,
+    network_hash: str = "",
+    signals: list[str] | None = None,
+    spam_signals: list[str] | None = None,
 ) -> PostedComment:
-    """Publish a comment on ``article``, or return the one already posted
-    with the same ``submission_key`` (a double click, a retried request)."""
+    """Post a comment on ``article``: screened, then published, held for a
+    moderator, or kept as spam (see moderation.services.screen).
+
+    The same ``submission_key`` with the same text returns the comment
+    already posted (a double click, a retried request); with other text it
+    is a replayed form and is refused.
+    """
     if submission_key:
         earlier = Comment.objects.filter(submission_key=submission_key).first()
-        if earlier is not None and _same_submission(earlier, article, text):
-            return PostedComment(earlier, edit_token=None, created=False)
         if earlier is not None:
-            # The key was reused for different words (a cached or copied
-            # form): never drop a comment as a "repeat" of another one.
-            submission_key = None
+            return _repeat_of(earlier, article=article, text=text)
+    moderation.check_can_post(article=article, user=user, network_hash=network_hash)
     if in_reply_to is not None:
         check_can_reply(article=article, in_reply_to=in_reply_to)
     signed_in = user is not None and user.is_authenticated
+    fingerprint = fingerprint_of(text)
+    check_not_duplicate(
+        user=user if signed_in else None,
+        network_hash=network_hash,
+        fingerprint=fingerprint,
+    )
+    screening = moderation.screen(
+        article=article,
+        user=user,
+        text=text,
+        signals=[*(signals or []), *repeated_content_signals(fingerprint)],
+        spam_signals=spam_signals or [],
+    )
     edit_token = None if signed_in else new_edit_token()
     comment = Comment(
         article=article,
@@ -71,39 +95,71 @@ def post_comment(
         created_at=timezone.now(),
         edit_token_hash=hash_edit_token(edit_token) if edit_token else "",
         submission_key=submission_key or None,
+        network_hash=network_hash,
+        fingerprint=fingerprint,
+        status=screening.status,
+        moderation_reasons=screening.reasons,
+        spam_score=screening.spam_score,
     )
     _place_in_thread(comment, in_reply_to)
     try:
         with transaction.atomic():
             comment.save()
-            Article.objects.filter(pk=article.pk).update(
-                comment_count=F("comment_count") + 1
-            )
-            if comment.root_id is not None:
-                Comment.objects.filter(pk=comment.root_id).update(
-                    reply_count=F("reply_count") + 1
-                )
+            if comment.counts_as_visible:
+                _count(comment, +1)
     except IntegrityError:
         # Two copies of one submission raced; the other one won.
         earlier = Comment.objects.filter(submission_key=submission_key).first()
         if earlier is None:
             raise
-        if _same_submission(earlier, article, text):
-            return PostedComment(earlier, edit_token=None, created=False)
-        return post_comment(
-            article=article,
-            user=user,
-            text=text,
-            anonymous=anonymous,
-            author_name=author_name,
-            in_reply_to=in_reply_to,
-            submission_key=None,
-        )
+        return _repeat_of(earlier, article=article, text=text)
     return PostedComment(comment, edit_token=edit_token, created=True)
 
 
-def _same_submission(earlier: Comment, article: Article, text: str) -> bool:
-    return earlier.article_id == article.pk and earlier.body == text
+def _repeat_of(earlier: Comment, *, article: Article, text: str) -> PostedComment:
+    if earlier.article_id == article.pk and earlier.body == text:
+        return PostedComment(earlier, edit_token=None, created=False)
+    raise ReplayedForm(
+        "This form was already used to post a comment. Your text is kept "
+        "below: please post it again."
+    )
+
+
+def _count(comment: Comment, delta: int) -> None:
+    Article.objects.filter(pk=comment.article_id).update(
+        comment_count=F("comment_count") + delta
+    )
+    if comment.root_id is not None:
+        Comment.objects.filter(pk=comment.root_id).update(
+            reply_count=F("reply_count") + delta
+        )
+
+
+def check_not_duplicate(*, user, network_hash: str, fingerprint: str) -> None:
+    """The same words from the same person within a day are a duplicate."""
+    since = timezone.now() - timedelta(days=1)
+    recent = Comment.objects.filter(
+        fingerprint=fingerprint, created_at__gte=since, deleted_at__isnull=True
+    )
+    if user is not None:
+        recent = recent.filter(user=user)
+    elif network_hash:
+        recent = recent.filter(network_hash=network_hash, user__isnull=True)
+    else:
+        return
+    if recent.exists():
+        raise CommentRefused("You have already posted this comment.")
+
+
+def repeated_content_signals(fingerprint: str) -> list[str]:
+    """The same text from several people in a day looks like a campaign."""
+    since = timezone.now() - timedelta(days=1)
+    copies = Comment.objects.filter(
+        fingerprint=fingerprint, created_at__gte=since
+    ).count()
+    if copies >= settings.TALKPAGE_REPEATS_TO_HOLD:
+        return [f"same text posted {copies} times today"]
+    return []
 
 
 def check_can_reply(*, article: Article, in_reply_to: Comment) -> None:
@@ -128,14 +184,37 @@ def _place_in_thread(comment: Comment, in_reply_to: Comment | None) -> None:
 
 
 def edit_comment(*, comment: Comment, text: str) -> Comment:
+    """Change a comment's words. The new words are screened again (but not
+    held again by policy): an approved comment cannot be edited into spam."""
     if comment.is_deleted:
         raise CommentRefused("That comment has been deleted.")
     if text == comment.body:
         return comment
+    screening = moderation.screen(
+        article=comment.article,
+        user=comment.user,
+        text=text,
+        signals=repeated_content_signals(fingerprint_of(text)),
+        for_edit=True,
+    )
     comment.body = text
     comment.body_html = render_comment(text)
+    comment.fingerprint = fingerprint_of(text)
     comment.edited_at = timezone.now()
-    comment.save(update_fields=["body", "body_html", "edited_at"])
+    comment.spam_score = screening.spam_score
+    comment.save(
+        update_fields=["body", "body_html", "fingerprint", "edited_at", "spam_score"]
+    )
+    if screening.status != Status.PUBLISHED and comment.is_published:
+        Comment.objects.filter(pk=comment.pk).update(
+            moderation_reasons=["edited", *screening.reasons]
+        )
+        comment = moderation.set_status(
+            comment=comment,
+            status=screening.status,
+            actor=None,
+            action="comment.held_after_edit",
+        )
     return comment
 
 
@@ -146,20 +225,17 @@ def delete_comment(*, comment: Comment) -> None:
     as "[deleted]" only while something below it is still shown.
     """
     with transaction.atomic():
-        deleted = Comment.objects.filter(pk=comment.pk, deleted_at__isnull=True).update(
+        current = Comment.objects.select_for_update().get(pk=comment.pk)
+        if current.is_deleted:
+            return  # deleting twice is not an error
+        was_counted = current.counts_as_visible
+        Comment.objects.filter(pk=comment.pk).update(
             deleted_at=timezone.now(),
             body="",
             body_html="",
             author_name="",
             edit_token_hash="",
         )
-        if not deleted:
-            return  # already deleted: deleting twice is not an error
-        Article.objects.filter(pk=comment.article_id).update(
-            comment_count=F("comment_count") - 1
-        )
-        if comment.root_id is not None:
-            Comment.objects.filter(pk=comment.root_id).update(
-                reply_count=F("reply_count") - 1
-            )
+        if was_counted:
+            _count(current, -1)
     comment.refresh_from_db()

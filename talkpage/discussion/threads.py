@@ -10,9 +10,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from django.conf import settings
+from django.db.models import Q
 
 from talkpage.articles.models import Article
-from talkpage.discussion.models import Comment
+from talkpage.discussion.models import Comment, Status
+from talkpage.discussion.viewers import Viewer
 
 SORTS = ("oldest", "newest")
 DEFAULT_SORT = "oldest"
@@ -25,11 +27,14 @@ class BadCursor(ValueError):
 @dataclass
 class Node:
     comment: Comment
+    # Whether this viewer may read the comment itself; a node it may not
+    # read stays only as a placeholder above replies it may read.
+    readable: bool = True
     children: list["Node"] = field(default_factory=list)
 
     @property
     def shown(self) -> bool:
-        return not self.comment.is_deleted or bool(self.children)
+        return (self.readable and not self.comment.is_deleted) or bool(self.children)
 
 
 @dataclass
@@ -38,6 +43,8 @@ class ThreadPage:
     sort: str
     next_cursor: str | None
     is_first_page: bool
+    # The viewer's own comments still awaiting a moderator (first page only).
+    awaiting: list[Comment] = field(default_factory=list)
 
 
 def encode_cursor(comment: Comment) -> str:
@@ -56,12 +63,14 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
 
 
 def load_thread_page(
-    article: Article, *, sort: str = DEFAULT_SORT, after: str = ""
+    article: Article, *, viewer: Viewer, sort: str = DEFAULT_SORT, after: str = ""
 ) -> ThreadPage:
     if sort not in SORTS:
         sort = DEFAULT_SORT
     per_page = settings.TALKPAGE_COMMENTS_PER_PAGE
-    top_level = Comment.objects.filter(article=article).shown_top_level()
+    top_level = Comment.objects.filter(article=article).shown_top_level(
+        include_hidden=viewer.is_moderator
+    )
     if sort == "newest":
         order = ["-created_at", "-id"]
         if after:
@@ -81,16 +90,34 @@ def load_thread_page(
     roots = roots[:per_page]
     replies = _replies_of([r.pk for r in roots])
     return ThreadPage(
-        threads=_build_trees(roots, replies),
+        threads=_build_trees(roots, replies, viewer),
         sort=sort,
         next_cursor=next_cursor,
         is_first_page=not after,
+        awaiting=[] if after else _awaiting_of(article, viewer),
     )
 
 
-def load_single_thread(root: Comment) -> Node | None:
-    trees = _build_trees([root], _replies_of([root.pk]))
+def load_single_thread(root: Comment, *, viewer: Viewer) -> Node | None:
+    trees = _build_trees([root], _replies_of([root.pk]), viewer)
     return trees[0] if trees else None
+
+
+def _awaiting_of(article: Article, viewer: Viewer) -> list[Comment]:
+    """The viewer's own held top-level comments: shown to them, marked."""
+    if viewer.user_id is None and not viewer.edit_tokens:
+        return []
+    mine = Q(pk__in=list(viewer.edit_tokens))
+    if viewer.user_id is not None:
+        mine |= Q(user_id=viewer.user_id)
+    held = Comment.objects.filter(
+        mine,
+        article=article,
+        parent__isnull=True,
+        status=Status.HELD,
+        deleted_at__isnull=True,
+    ).select_related("user")
+    return [c for c in held.order_by("-created_at")[:20] if c.readable_by(viewer)]
 
 
 def _replies_of(root_ids: list[int]) -> list[Comment]:
@@ -98,15 +125,18 @@ def _replies_of(root_ids: list[int]) -> list[Comment]:
         return []
     return list(
         Comment.objects.filter(root_id__in=root_ids)
+        .exclude(status__in=[Status.SPAM, Status.REJECTED])
         .select_related("user", "in_reply_to", "in_reply_to__user")
         .order_by("created_at", "id")
     )
 
 
-def _build_trees(roots: list[Comment], replies: list[Comment]) -> list[Node]:
-    nodes = {c.pk: Node(c) for c in roots}
+def _build_trees(
+    roots: list[Comment], replies: list[Comment], viewer: Viewer
+) -> list[Node]:
+    nodes = {c.pk: Node(c, readable=c.readable_by(viewer)) for c in roots}
     for reply in replies:
-        nodes[reply.pk] = Node(reply)
+        nodes[reply.pk] = Node(reply, readable=reply.readable_by(viewer))
     for reply in replies:
         parent = nodes.get(reply.parent_id)
         if parent is not None:
@@ -115,6 +145,6 @@ def _build_trees(roots: list[Comment], replies: list[Comment]) -> list[Node]:
 
 
 def _prune(node: Node) -> bool:
-    """Drop deleted comments with nothing shown below them; True if shown."""
+    """Drop what this viewer may not see and nothing below it needs."""
     node.children = [child for child in node.children if _prune(child)]
     return node.shown

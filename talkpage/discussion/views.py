@@ -10,22 +10,22 @@ from talkpage.articles.models import Article
 from talkpage.discussion import services
 from talkpage.discussion.forms import CommentForm, EditCommentForm
 from talkpage.discussion.models import Comment
-from talkpage.discussion.pages import with_submission_key
 from talkpage.discussion.threads import load_single_thread
 from talkpage.discussion.viewers import Viewer, remember_edit_token
 from talkpage.lib import ratelimit
-from talkpage.lib.network import network_hash
+from talkpage.lib.network import ban_network_hash, network_hash
+from talkpage.moderation.services import ModerationRefused
 
 MANAGE_LINK_NOTICE = (
-    "Your comment is posted. To edit or delete it later from another device, "
-    'keep this private link (it is shown only once): <a href="{0}">{0}</a>'
+    "{0} To edit or delete it later from another device, keep this private "
+    'link (it is shown only once): <a href="{1}">{1}</a>'
 )
 
 
 @require_POST
 def post(request: HttpRequest, slug: str) -> HttpResponse:
     article = get_object_or_404(Article.objects.published(), slug=slug)
-    form = CommentForm(request.POST)
+    form = CommentForm(request.POST, article_id=article.pk)
     in_reply_to = None
     if form.is_valid() and form.cleaned_data["reply_to"]:
         in_reply_to = Comment.objects.filter(
@@ -56,8 +56,13 @@ def post(request: HttpRequest, slug: str) -> HttpResponse:
             anonymous=data["anonymous"],
             author_name=data["name"],
             in_reply_to=in_reply_to,
-            submission_key=data["submission_key"],
+            submission_key=data["form_token"],
+            network_hash=ban_network_hash(request),
+            spam_signals=["honeypot field filled"] if form.honeypot_filled else [],
         )
+    except ModerationRefused as refusal:
+        form.add_error(None, str(refusal))
+        return compose(request, article, form, in_reply_to=in_reply_to, status=403)
     except services.CommentRefused as refusal:
         form.add_error(None, str(refusal))
         return compose(request, article, form, in_reply_to=in_reply_to, status=400)
@@ -66,16 +71,30 @@ def post(request: HttpRequest, slug: str) -> HttpResponse:
     response = redirect(_where_to_see(comment))
     if posted.edit_token:
         remember_edit_token(request, response, comment.pk, posted.edit_token)
-        manage_url = request.build_absolute_uri(
-            reverse(
-                "discussion:manage-link",
-                kwargs={"comment_id": comment.pk, "token": posted.edit_token},
-            )
-        )
-        messages.success(request, format_html(MANAGE_LINK_NOTICE, manage_url))
-    elif posted.created:
-        messages.success(request, "Your comment is posted.")
+    if posted.created:
+        messages.success(request, _posted_message(request, posted))
     return response
+
+
+def _posted_message(request: HttpRequest, posted: services.PostedComment) -> str:
+    comment = posted.comment
+    # Spam is answered like a held comment: a script learns nothing.
+    held = not comment.is_published
+    text = (
+        "Your comment is awaiting moderation: only you can see it until a "
+        "moderator approves it."
+        if held
+        else "Your comment is posted."
+    )
+    if not posted.edit_token:
+        return text
+    manage_url = request.build_absolute_uri(
+        reverse(
+            "discussion:manage-link",
+            kwargs={"comment_id": comment.pk, "token": posted.edit_token},
+        )
+    )
+    return format_html(MANAGE_LINK_NOTICE, text, manage_url)
 
 
 def _posting_allowed(request: HttpRequest) -> ratelimit.Verdict:
@@ -108,7 +127,8 @@ def compose(
         "discussion/compose.html",
         {
             "article": article,
-            "form": with_submission_key(form),
+            "form": form,
+            "form_token": form.fresh_token() if form.is_bound else None,
             "in_reply_to": in_reply_to,
             "viewer": Viewer.from_request(request),
         },
@@ -121,7 +141,7 @@ def reply(request: HttpRequest, comment_id: int) -> HttpResponse:
     comment = _get_comment(comment_id)
     if comment.is_deleted:
         raise Http404("That comment has been deleted.")
-    form = CommentForm(initial={"reply_to": comment.pk})
+    form = CommentForm(initial={"reply_to": comment.pk}, article_id=comment.article_id)
     return compose(request, comment.article, form, in_reply_to=comment)
 
 
@@ -130,7 +150,8 @@ def permalink(request: HttpRequest, comment_id: int) -> HttpResponse:
     """One thread on a page of its own: where a link to any comment lands."""
     comment = _get_comment(comment_id)
     root = comment if comment.root_id is None else comment.root
-    thread = load_single_thread(root)
+    viewer = Viewer.from_request(request)
+    thread = load_single_thread(root, viewer=viewer)
     if thread is None:
         raise Http404("That comment has been deleted.")
     return render(
@@ -140,7 +161,7 @@ def permalink(request: HttpRequest, comment_id: int) -> HttpResponse:
             "article": comment.article,
             "thread": thread,
             "target": comment,
-            "viewer": Viewer.from_request(request),
+            "viewer": viewer,
         },
     )
 

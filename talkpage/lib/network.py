@@ -8,6 +8,7 @@ one person easily holds many addresses inside one such block.
 import hashlib
 import hmac
 import ipaddress
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -44,11 +45,21 @@ def network_of(ip: str) -> str:
 
 
 def network_hash(request: HttpRequest) -> str:
-    network = network_of(client_ip(request))
-    key = settings.SECRET_KEY.encode()
-    return hmac.new(key, b"network:" + network.encode(), hashlib.sha256).hexdigest()[
-        :32
-    ]
+    """The client's network, for rate limits: the key changes every day (UTC),
+    so yesterday's counters cannot be tied to today's visitors."""
+    day = datetime.now(UTC).strftime("%Y-%m-%d")
+    return _keyed_hash(f"ratelimit:{day}", network_of(client_ip(request)))
+
+
+def ban_network_hash(request: HttpRequest) -> str:
+    """The client's network, as stored on comments and bans: one key for as
+    long as the installation keeps its secret key, so a ban holds."""
+    return _keyed_hash("ban", network_of(client_ip(request)))
+
+
+def _keyed_hash(purpose: str, value: str) -> str:
+    key = hmac.new(settings.SECRET_KEY.encode(), purpose.encode(), hashlib.sha256)
+    return hmac.new(key.digest(), value.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def _address(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:

@@ -7,13 +7,15 @@ from django.urls import reverse
 from talkpage.discussion.models import Comment
 from talkpage.discussion.services import delete_comment, post_comment
 from talkpage.discussion.viewers import EDIT_TOKENS_COOKIE
+from talkpage.testing import with_token  # noqa: E402
 
 pytestmark = pytest.mark.django_db
 
 
 def post_as_visitor(client, article, text="Mine") -> Comment:
     client.post(
-        reverse("discussion:post", kwargs={"slug": article.slug}), {"text": text}
+        reverse("discussion:post", kwargs={"slug": article.slug}),
+        with_token(article, {"text": text}),
     )
     return Comment.objects.get(body=text)
 

@@ -7,6 +7,7 @@ from django.urls import reverse
 from talkpage.articles.models import Article
 from talkpage.discussion.models import Comment
 from talkpage.discussion.viewers import EDIT_TOKENS_COOKIE
+from talkpage.testing import with_token  # noqa: E402
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +39,9 @@ def test_article_page_offers_signed_in_posting_to_members(client, alice, article
 
 
 def test_visitor_posts_anonymously_with_a_name(client, article):
-    response = client.post(post_url(article), {"text": "Hello *there*", "name": "Sam"})
+    response = client.post(
+        post_url(article), with_token(article, {"text": "Hello *there*", "name": "Sam"})
+    )
     comment = Comment.objects.get()
     assert response.status_code == 302
     assert response["Location"].endswith(f"#c{comment.pk}")
@@ -58,13 +61,13 @@ def test_visitor_posts_anonymously_with_a_name(client, article):
 
 
 def test_visitor_without_a_name_is_shown_as_anonymous(client, article):
-    client.post(post_url(article), {"text": "No name here"})
+    client.post(post_url(article), with_token(article, {"text": "No name here"}))
     assert Comment.objects.get().public_name == "Anonymous"
 
 
 def test_member_posts_under_their_username(client, alice, article):
     client.force_login(alice)
-    client.post(post_url(article), {"text": "Signed comment"})
+    client.post(post_url(article), with_token(article, {"text": "Signed comment"}))
     comment = Comment.objects.get()
     assert comment.user == alice
     assert not comment.anonymous
@@ -76,7 +79,10 @@ def test_member_posting_anonymously_is_anonymous_to_everyone_else(
     client, alice, bob, mallory, article
 ):
     client.force_login(alice)
-    client.post(post_url(article), {"text": "Private matter", "anonymous": "on"})
+    client.post(
+        post_url(article),
+        with_token(article, {"text": "Private matter", "anonymous": "on"}),
+    )
     comment = Comment.objects.get()
     assert comment.user == alice
     assert comment.anonymous
@@ -103,14 +109,18 @@ def test_member_posting_anonymously_is_anonymous_to_everyone_else(
 
 
 def test_visitor_cannot_take_a_members_name(client, alice, article):
-    response = client.post(post_url(article), {"text": "Hi", "name": "ALICE"})
+    response = client.post(
+        post_url(article), with_token(article, {"text": "Hi", "name": "ALICE"})
+    )
     assert response.status_code == 400
     assert "belongs to a registered member" in response.content.decode()
     assert not Comment.objects.exists()
 
 
 def test_empty_comment_is_refused_with_a_clear_error(client, article):
-    response = client.post(post_url(article), {"text": "   \n  ", "name": "Sam"})
+    response = client.post(
+        post_url(article), with_token(article, {"text": "   \n  ", "name": "Sam"})
+    )
     assert response.status_code == 400
     assert "Please write a comment before posting." in response.content.decode()
     assert not Comment.objects.exists()
@@ -118,7 +128,9 @@ def test_empty_comment_is_refused_with_a_clear_error(client, article):
 
 def test_over_long_comment_is_refused_and_keeps_the_text(client, article):
     text = "word " * 2001  # 10,005 characters
-    response = client.post(post_url(article), {"text": text, "name": "Sam"})
+    response = client.post(
+        post_url(article), with_token(article, {"text": text, "name": "Sam"})
+    )
     html = response.content.decode()
     assert response.status_code == 400
     assert "at most 10000 characters" in html
@@ -128,17 +140,21 @@ def test_over_long_comment_is_refused_and_keeps_the_text(client, article):
 
 
 def test_comment_of_exactly_the_limit_is_accepted(client, article):
-    client.post(post_url(article), {"text": "x" * 10_000})
+    client.post(post_url(article), with_token(article, {"text": "x" * 10_000}))
     assert len(Comment.objects.get().body) == 10_000
 
 
 def test_four_byte_emoji_round_trip(client, article):
-    client.post(post_url(article), {"text": "Feeling better 💪🏽 today"})
+    client.post(
+        post_url(article), with_token(article, {"text": "Feeling better 💪🏽 today"})
+    )
     assert Comment.objects.get().body == "Feeling better 💪🏽 today"
 
 
 def test_nul_byte_is_refused(client, article):
-    response = client.post(post_url(article), {"text": "bad\x00byte"})
+    response = client.post(
+        post_url(article), with_token(article, {"text": "bad\x00byte"})
+    )
     assert response.status_code == 400
     assert not Comment.objects.exists()
 
@@ -155,7 +171,7 @@ def test_non_utf8_body_does_not_crash_and_stores_no_garbage(client, article):
 
 
 def test_same_form_posted_twice_creates_one_comment(client, article):
-    form = {"text": "Only once", "submission_key": "k" * 22}
+    form = with_token(article, {"text": "Only once"})
     first = client.post(post_url(article), form)
     second = client.post(post_url(article), form)
     assert first.status_code == second.status_code == 302
@@ -165,13 +181,23 @@ def test_same_form_posted_twice_creates_one_comment(client, article):
     assert article.comment_count == 1
 
 
-def test_reused_key_with_different_text_is_a_new_comment(client, article):
-    client.post(post_url(article), {"text": "First", "submission_key": "k" * 22})
-    client.post(post_url(article), {"text": "Second", "submission_key": "k" * 22})
-    assert sorted(Comment.objects.values_list("body", flat=True)) == [
-        "First",
-        "Second",
-    ]
+def test_replayed_form_with_other_words_is_refused_and_keeps_them(client, article):
+    form = with_token(article, {"text": "First"})
+    client.post(post_url(article), form)
+    response = client.post(post_url(article), {**form, "text": "Second"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "already used" in html
+    assert "Second" in html
+    assert list(Comment.objects.values_list("body", flat=True)) == ["First"]
+
+
+def test_the_same_words_twice_from_one_person_are_a_duplicate(client, article):
+    client.post(post_url(article), with_token(article, {"text": "Echo"}))
+    response = client.post(post_url(article), with_token(article, {"text": "echo "}))
+    assert response.status_code == 400
+    assert "already posted this comment" in response.content.decode()
+    assert Comment.objects.count() == 1
 
 
 def test_unknown_article_is_a_404_page(client, db):
@@ -190,7 +216,9 @@ def test_posting_needs_post(client, article):
 
 def test_cross_site_post_is_refused(article):
     csrf_client = Client(enforce_csrf_checks=True)
-    response = csrf_client.post(post_url(article), {"text": "forged"})
+    response = csrf_client.post(
+        post_url(article), with_token(article, {"text": "forged"})
+    )
     assert response.status_code == 403
     assert "This form has expired" in response.content.decode()
     assert not Comment.objects.exists()
@@ -199,8 +227,15 @@ def test_cross_site_post_is_refused(article):
 def test_posting_too_fast_gets_429_and_keeps_the_text(client, article, settings):
     settings.TALKPAGE_RATE_LIMITS = {**settings.TALKPAGE_RATE_LIMITS, "comment": "2/m"}
     for n in range(2):
-        assert client.post(post_url(article), {"text": f"c{n}"}).status_code == 302
-    response = client.post(post_url(article), {"text": "third, kept"})
+        assert (
+            client.post(
+                post_url(article), with_token(article, {"text": f"c{n}"})
+            ).status_code
+            == 302
+        )
+    response = client.post(
+        post_url(article), with_token(article, {"text": "third, kept"})
+    )
     assert response.status_code == 429
     assert int(response["Retry-After"]) > 0
     html = response.content.decode()
@@ -211,25 +246,35 @@ def test_posting_too_fast_gets_429_and_keeps_the_text(client, article, settings)
 
 def test_rate_limit_counts_per_network_not_per_address(client, article, settings):
     settings.TALKPAGE_RATE_LIMITS = {**settings.TALKPAGE_RATE_LIMITS, "comment": "1/m"}
-    first = client.post(post_url(article), {"text": "a"}, REMOTE_ADDR="203.0.113.5")
-    second = client.post(post_url(article), {"text": "b"}, REMOTE_ADDR="203.0.113.77")
+    first = client.post(
+        post_url(article), with_token(article, {"text": "a"}), REMOTE_ADDR="203.0.113.5"
+    )
+    second = client.post(
+        post_url(article),
+        with_token(article, {"text": "b"}),
+        REMOTE_ADDR="203.0.113.77",
+    )
     elsewhere = client.post(
-        post_url(article), {"text": "c"}, REMOTE_ADDR="198.51.100.1"
+        post_url(article),
+        with_token(article, {"text": "c"}),
+        REMOTE_ADDR="198.51.100.1",
     )
     assert (first.status_code, second.status_code) == (302, 429)
     assert elsewhere.status_code == 302
 
 
 def test_oversized_request_gets_a_clear_413(client, article):
-    response = client.post(post_url(article), {"text": "x" * 300_000})
+    response = client.post(
+        post_url(article), with_token(article, {"text": "x" * 300_000})
+    )
     assert response.status_code == 413
     assert "too much" in response.content.decode()
     assert not Comment.objects.exists()
 
 
 def test_comment_count_on_home_page(client, article):
-    client.post(post_url(article), {"text": "one"})
-    client.post(post_url(article), {"text": "two"})
+    client.post(post_url(article), with_token(article, {"text": "one"}))
+    client.post(post_url(article), with_token(article, {"text": "two"}))
     html = client.get("/").content.decode()
     assert "2 comments" in html
     assert Article.objects.get().comment_count == 2

@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from talkpage.discussion.models import Comment
 from talkpage.discussion.services import CommentRefused, delete_comment, post_comment
+from talkpage.testing import with_token  # noqa: E402
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +20,7 @@ def test_reply_through_the_form_nests_under_its_parent(client, article):
     parent = say(article, "Parent", name="Pat")
     response = client.post(
         reverse("discussion:post", kwargs={"slug": article.slug}),
-        {"text": "A reply", "reply_to": parent.pk},
+        with_token(article, {"text": "A reply", "reply_to": parent.pk}),
     )
     reply = Comment.objects.get(body="A reply")
     assert response.status_code == 302
@@ -60,7 +61,7 @@ def test_reply_to_a_comment_of_another_article_is_refused(
     elsewhere = say(other_article, "Elsewhere")
     response = client.post(
         reverse("discussion:post", kwargs={"slug": article.slug}),
-        {"text": "Keep me", "reply_to": elsewhere.pk},
+        with_token(article, {"text": "Keep me", "reply_to": elsewhere.pk}),
     )
     assert response.status_code == 400
     html = response.content.decode()
@@ -80,7 +81,7 @@ def test_reply_to_a_deleted_comment_is_refused_and_keeps_the_text(client, articl
     delete_comment(comment=gone)
     response = client.post(
         reverse("discussion:post", kwargs={"slug": article.slug}),
-        {"text": "Still typed", "reply_to": gone.pk},
+        with_token(article, {"text": "Still typed", "reply_to": gone.pk}),
     )
     assert response.status_code == 400
     assert "deleted" in response.content.decode()
@@ -92,7 +93,7 @@ def test_reply_to_a_deleted_comment_is_refused_and_keeps_the_text(client, articl
 def test_reply_to_a_missing_or_malformed_id_never_500s(client, article, bad_id):
     response = client.post(
         reverse("discussion:post", kwargs={"slug": article.slug}),
-        {"text": "Still here", "reply_to": bad_id},
+        with_token(article, {"text": "Still here", "reply_to": bad_id}),
     )
     if bad_id == "":
         assert response.status_code == 302  # no reply_to: a top-level comment

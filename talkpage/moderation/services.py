@@ -1,0 +1,404 @@
+"""Moderation: policies, screening new comments, decisions, reports, bans.
+
+Every decision goes through :func:`set_status`, which keeps the article and
+thread counts right and writes the audit log, so no path can publish or
+unpublish a comment without leaving a record.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from talkpage.articles.models import Article
+from talkpage.discussion.models import Comment, Status
+from talkpage.moderation.models import (
+    Ban,
+    ModerationEvent,
+    Policy,
+    Report,
+    SiteModeration,
+)
+from talkpage.moderation.spam import get_filter
+
+
+class ModerationRefused(Exception):
+    """An action that cannot happen, with a message fit to show the person."""
+
+
+# --- The audit log ----------------------------------------------------------
+
+
+def record(
+    *,
+    actor,
+    action: str,
+    comment: Comment | None = None,
+    article: Article | None = None,
+    before: dict | None = None,
+    after: dict | None = None,
+) -> ModerationEvent:
+    return ModerationEvent.objects.create(
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        action=action,
+        comment=comment,
+        article=article or (comment.article if comment else None),
+        before=before or {},
+        after=after or {},
+    )
+
+
+# --- Policy -----------------------------------------------------------------
+
+
+def site_policy() -> str:
+    row = SiteModeration.objects.filter(pk=1).first()
+    if row is not None and row.policy:
+        return row.policy
+    return settings.TALKPAGE_MODERATION_POLICY
+
+
+def policy_for(article: Article, *, now: datetime | None = None) -> str:
+    """The policy in force on ``article``: its own, else the site's; and
+    closed once TALKPAGE_CLOSE_AFTER_DAYS have passed since publication."""
+    days = settings.TALKPAGE_CLOSE_AFTER_DAYS
+    now = now or timezone.now()
+    if days and article.published_at + timedelta(days=days) <= now:
+        return Policy.CLOSED
+    return article.moderation_policy or site_policy()
+
+
+@transaction.atomic
+def set_site_policy(*, policy: str, actor) -> None:
+    if policy not in Policy.values:
+        raise ModerationRefused(f"Unknown policy {policy!r}.")
+    before = site_policy()
+    SiteModeration.objects.update_or_create(
+        pk=1,
+        defaults={"policy": policy, "changed_by": actor, "changed_at": timezone.now()},
+    )
+    record(
+        actor=actor,
+        action="policy.site.changed",
+        before={"policy": before},
+        after={"policy": policy},
+    )
+
+
+@transaction.atomic
+def set_article_policy(*, article: Article, policy: str, actor) -> None:
+    if policy and policy not in Policy.values:
+        raise ModerationRefused(f"Unknown policy {policy!r}.")
+    before = article.moderation_policy
+    article.moderation_policy = policy
+    article.save(update_fields=["moderation_policy"])
+    record(
+        actor=actor,
+        action="policy.article.changed",
+        article=article,
+        before={"policy": before},
+        after={"policy": policy},
+    )
+
+
+# --- Screening new comments -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Screening:
+    status: str
+    reasons: list[str]
+    spam_score: float
+
+
+def has_approved_history(user) -> bool:
+    return Comment.objects.filter(user=user, status=Status.PUBLISHED).exists()
+
+
+def active_ban(*, user, network_hash: str) -> Ban | None:
+    bans = Ban.objects.in_force()
+    if user is not None and user.is_authenticated:
+        ban = bans.filter(user=user).first()
+        if ban is not None:
+            return ban
+    if network_hash:
+        return bans.filter(network_hash=network_hash).first()
+    return None
+
+
+def check_can_post(*, article: Article, user, network_hash: str) -> None:
+    """Refuse before anything is stored: closed articles, banned posters."""
+    if policy_for(article) == Policy.CLOSED:
+        raise ModerationRefused("Comments are closed on this article.")
+    ban = active_ban(user=user, network_hash=network_hash)
+    if ban is not None:
+        until = (
+            f" until {ban.expires_at:%-d %B %Y, %H:%M} UTC" if ban.expires_at else ""
+        )
+        because = f" Reason: {ban.reason}" if ban.reason else ""
+        raise ModerationRefused(
+            f"You have been banned from commenting{until}.{because}".strip()
+        )
+
+
+def screen(
+    *,
+    article: Article,
+    user,
+    text: str,
+    signals: list[str],
+    spam_signals: list[str] | None = None,
+    for_edit: bool = False,
+) -> Screening:
+    """Decide where a new (or edited) comment goes: published, held or spam.
+
+    ``signals`` are reasons found before this point (repeated content, the
+    form's checks); any of them holds the comment. ``spam_signals`` (the
+    honeypot) make it spam outright. An edit is screened for spam and links
+    but not held again by policy.
+    """
+    if spam_signals:
+        return Screening(Status.SPAM, list(spam_signals), 1.0)
+    verdict = get_filter().score(text)
+    reasons = list(signals)
+    # Spam outright needs more than one clue: a single strong feature (one
+    # link, say) only holds the comment for a person to judge.
+    if (
+        verdict.score >= settings.TALKPAGE_SPAM_REJECT_SCORE
+        and len(verdict.reasons) >= 2
+    ):
+        return Screening(
+            Status.SPAM,
+            [f"spam filter {verdict.score:.2f}", *verdict.reasons],
+            verdict.score,
+        )
+    if verdict.score >= settings.TALKPAGE_SPAM_HOLD_SCORE:
+        reasons += [f"spam filter {verdict.score:.2f}", *verdict.reasons]
+    links = count_links(text)
+    if links > settings.TALKPAGE_MAX_LINKS:
+        reasons.append(f"{links} links")
+    policy = None if for_edit else policy_for(article)
+    signed_in = user is not None and user.is_authenticated
+    if policy == Policy.HOLD_ALL:
+        reasons.append("policy: hold-all")
+    elif policy == Policy.HOLD_ANONYMOUS and not (
+        signed_in and has_approved_history(user)
+    ):
+        reasons.append("policy: hold-anonymous")
+    status = Status.HELD if reasons else Status.PUBLISHED
+    return Screening(status, reasons, verdict.score)
+
+
+def count_links(text: str) -> int:
+    lowered = text.lower()
+    return lowered.count("http://") + lowered.count("https://") + lowered.count("www.")
+
+
+# --- Decisions --------------------------------------------------------------
+
+
+@transaction.atomic
+def set_status(
+    *, comment: Comment, status: str, actor, action: str, note: str = ""
+) -> Comment:
+    """Move a comment to ``status``, keeping counts and the audit log.
+
+    Acting twice is harmless: a comment already in ``status`` is left alone
+    and nothing is recorded.
+    """
+    comment = Comment.objects.select_for_update().get(pk=comment.pk)
+    if comment.status == status:
+        return comment
+    was_counted = comment.counts_as_visible
+    before = comment.status
+    comment.status = status
+    comment.save(update_fields=["status"])
+    _adjust_counts(comment, int(comment.counts_as_visible) - int(was_counted))
+    record(
+        actor=actor,
+        action=action,
+        comment=comment,
+        before={"status": before},
+        after={"status": status, **({"note": note} if note else {})},
+    )
+    return comment
+
+
+def _adjust_counts(comment: Comment, delta: int) -> None:
+    if not delta:
+        return
+    Article.objects.filter(pk=comment.article_id).update(
+        comment_count=F("comment_count") + delta
+    )
+    if comment.root_id is not None:
+        Comment.objects.filter(pk=comment.root_id).update(
+            reply_count=F("reply_count") + delta
+        )
+
+
+def approve(*, comment: Comment, actor) -> Comment:
+    previous = comment.status
+    comment = set_status(
+        comment=comment,
+        status=Status.PUBLISHED,
+        actor=actor,
+        action="comment.approved",
+    )
+    if previous == Status.SPAM:
+        get_filter().forget(comment.body, is_spam=True)
+    if previous in (Status.HELD, Status.SPAM):
+        get_filter().learn(comment.body, is_spam=False)
+    return comment
+
+
+def reject(*, comment: Comment, actor) -> Comment:
+    return set_status(
+        comment=comment,
+        status=Status.REJECTED,
+        actor=actor,
+        action="comment.rejected",
+    )
+
+
+def mark_spam(*, comment: Comment, actor) -> Comment:
+    previous = comment.status
+    comment = set_status(
+        comment=comment, status=Status.SPAM, actor=actor, action="comment.spam"
+    )
+    if previous != Status.SPAM:
+        get_filter().learn(comment.body, is_spam=True)
+    return comment
+
+
+def hide(*, comment: Comment, actor) -> Comment:
+    return set_status(
+        comment=comment, status=Status.HIDDEN, actor=actor, action="comment.hidden"
+    )
+
+
+def restore(*, comment: Comment, actor) -> Comment:
+    return set_status(
+        comment=comment,
+        status=Status.PUBLISHED,
+        actor=actor,
+        action="comment.restored",
+    )
+
+
+def delete(*, comment: Comment, actor) -> None:
+    from talkpage.discussion.services import delete_comment
+
+    if comment.is_deleted:
+        return
+    delete_comment(comment=comment)
+    record(actor=actor, action="comment.deleted", comment=comment)
+
+
+# --- Reports ----------------------------------------------------------------
+
+
+def report(
+    *, comment: Comment, reporter, reporter_key: str, reason: str, note: str = ""
+) -> bool:
+    """Record a reader's report; False if this reader reported it before.
+
+    Enough distinct reports take a published comment out of view until a
+    moderator decides.
+    """
+    if not comment.is_published or comment.is_deleted:
+        raise ModerationRefused("That comment is not shown, so it cannot be reported.")
+    try:
+        with transaction.atomic():
+            Report.objects.create(
+                comment=comment,
+                reporter=reporter if reporter and reporter.is_authenticated else None,
+                reporter_key=reporter_key,
+                reason=reason,
+                note=note,
+            )
+            Comment.objects.filter(pk=comment.pk).update(
+                report_count=F("report_count") + 1
+            )
+    except IntegrityError:
+        return False
+    comment.refresh_from_db(fields=["report_count", "status"])
+    threshold = settings.TALKPAGE_REPORTS_TO_HIDE
+    if comment.report_count >= threshold and comment.is_published:
+        with transaction.atomic():
+            Comment.objects.filter(pk=comment.pk).update(
+                moderation_reasons=[
+                    *comment.moderation_reasons,
+                    f"{comment.report_count} reports",
+                ]
+            )
+            set_status(
+                comment=comment,
+                status=Status.HELD,
+                actor=None,
+                action="comment.held_by_reports",
+            )
+    return True
+
+
+# --- Bans -------------------------------------------------------------------
+
+
+@transaction.atomic
+def ban_author(
+    *,
+    comment: Comment,
+    actor,
+    reason: str = "",
+    expires_at: datetime | None = None,
+    hide_published: bool = False,
+) -> Ban:
+    """Ban whoever wrote ``comment``: their account, else their network."""
+    if comment.user_id is None and not comment.network_hash:
+        raise ModerationRefused("This comment carries nothing to ban by.")
+    ban = Ban.objects.create(
+        user_id=comment.user_id,
+        network_hash="" if comment.user_id else comment.network_hash,
+        reason=reason,
+        expires_at=expires_at,
+        created_by=actor,
+    )
+    record(
+        actor=actor,
+        action="author.banned",
+        comment=comment,
+        after={
+            "ban": ban.pk,
+            "target": "account" if ban.user_id else "network",
+            "reason": reason,
+            "expires_at": expires_at.isoformat() if expires_at else None,
+        },
+    )
+    if hide_published:
+        hide_comments_of_ban(ban=ban, actor=actor)
+    return ban
+
+
+def comments_of_ban(ban: Ban):
+    if ban.user_id:
+        return Comment.objects.filter(user_id=ban.user_id)
+    return Comment.objects.filter(network_hash=ban.network_hash)
+
+
+def hide_comments_of_ban(*, ban: Ban, actor) -> int:
+    hidden = 0
+    for comment in comments_of_ban(ban).visible():
+        hide(comment=comment, actor=actor)
+        hidden += 1
+    return hidden
+
+
+@transaction.atomic
+def lift_ban(*, ban: Ban, actor) -> None:
+    if ban.lifted_at is not None:
+        return
+    ban.lifted_at = timezone.now()
+    ban.save(update_fields=["lifted_at"])
+    record(actor=actor, action="author.unbanned", after={"ban": ban.pk})
