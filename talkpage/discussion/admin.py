@@ -1,12 +1,40 @@
 from django.contrib import admin
 
 from talkpage.discussion.models import Comment
+from talkpage.moderation import services as moderation
+
+
+def _decision(service, description: str):
+    def action(modeladmin, request, queryset):
+        for comment in queryset:
+            service(comment=comment, actor=request.user)
+
+    action.short_description = description
+    action.__name__ = f"moderation_{service.__name__}"
+    return action
 
 
 @admin.register(Comment)
 class CommentAdmin(admin.ModelAdmin):
-    list_display = ["id", "article", "public_name", "created_at", "deleted_at"]
-    list_filter = ["article"]
+    """Comments in the admin. Status changes go through the moderation
+    services (as actions), so counts and the audit log stay right."""
+
+    list_display = [
+        "id", "article", "public_name", "status", "spam_score", "created_at",
+        "deleted_at",
+    ]  # fmt: skip
+    list_filter = ["status", "article"]
     search_fields = ["body", "author_name", "user__username"]
     raw_id_fields = ["parent", "root", "in_reply_to", "user"]
-    readonly_fields = ["body_html", "edit_token_hash", "submission_key"]
+    readonly_fields = [
+        "status", "body_html", "edit_token_hash", "submission_key",
+        "network_hash", "fingerprint", "report_count", "spam_score",
+        "moderation_reasons",
+    ]  # fmt: skip
+    actions = [
+        _decision(moderation.approve, "Approve selected comments"),
+        _decision(moderation.reject, "Reject selected comments"),
+        _decision(moderation.mark_spam, "Mark selected comments as spam"),
+        _decision(moderation.hide, "Hide selected comments"),
+        _decision(moderation.restore, "Restore selected comments"),
+    ]
