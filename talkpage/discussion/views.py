@@ -13,6 +13,7 @@ from talkpage.discussion.models import Comment
 from talkpage.discussion.threads import load_single_thread
 from talkpage.discussion.viewers import Viewer, remember_edit_token
 from talkpage.lib import ratelimit
+from talkpage.lib.http import csrf_token_only_for_members
 from talkpage.lib.network import ban_network_hash, network_hash
 from talkpage.moderation.services import ModerationRefused
 
@@ -23,6 +24,7 @@ MANAGE_LINK_NOTICE = (
 
 
 @require_POST
+@csrf_token_only_for_members
 def post(request: HttpRequest, slug: str) -> HttpResponse:
     article = get_object_or_404(Article.objects.published(), slug=slug)
     form = CommentForm(request.POST, article_id=article.pk)

@@ -214,14 +214,45 @@ def test_posting_needs_post(client, article):
     assert client.get(post_url(article)).status_code == 405
 
 
-def test_cross_site_post_is_refused(article):
+def test_cross_site_post_from_a_visitor_is_refused(article):
     csrf_client = Client(enforce_csrf_checks=True)
     response = csrf_client.post(
-        post_url(article), with_token(article, {"text": "forged"})
+        post_url(article),
+        with_token(article, {"text": "forged"}),
+        HTTP_ORIGIN="https://evil.example",
     )
     assert response.status_code == 403
     assert "This form has expired" in response.content.decode()
     assert not Comment.objects.exists()
+
+
+def test_cross_site_post_as_a_member_is_refused(alice, article):
+    csrf_client = Client(enforce_csrf_checks=True)
+    csrf_client.force_login(alice)
+    response = csrf_client.post(
+        post_url(article), with_token(article, {"text": "forged"})
+    )
+    assert response.status_code == 403
+    assert not Comment.objects.exists()
+
+
+def test_visitor_posting_from_our_own_page_needs_no_csrf_cookie(article):
+    browser = Client(enforce_csrf_checks=True)
+    page = browser.get(article.get_absolute_url())
+    assert "csrfmiddlewaretoken" not in page.content.decode()
+    response = browser.post(
+        post_url(article),
+        with_token(article, {"text": "From the page"}),
+        HTTP_ORIGIN="http://testserver",
+    )
+    assert response.status_code == 302
+    assert Comment.objects.get().body == "From the page"
+
+
+def test_readers_who_do_not_post_get_no_cookies(client, article):
+    response = client.get(article.get_absolute_url())
+    assert response.cookies == {}
+    assert client.get("/").cookies == {}
 
 
 def test_posting_too_fast_gets_429_and_keeps_the_text(client, article, settings):
