@@ -138,6 +138,27 @@ def lift_account_throttle(user: User) -> None:
     ratelimit.reset("account", f"user:{user.pk}", "login_account")
 
 
+def _guessing_password(request: HttpRequest) -> HttpResponse | None:
+    """Forms that ask for the current password share the account's sign-in
+    failure budget: a stolen session must not become a password oracle."""
+    verdict = ratelimit.peek("account", f"user:{request.user.pk}", "login_account")
+    if verdict.allowed:
+        return None
+    return too_many_requests(
+        request,
+        verdict.retry_after,
+        "Too many wrong passwords. Please wait, or use “Forgot password?”.",
+        offer_password_reset=True,
+    )
+
+
+def _password_checked(request: HttpRequest, form) -> bool:
+    valid = form.is_valid()
+    if "password" in form.errors:
+        ratelimit.hit("account", f"user:{request.user.pk}", "login_account")
+    return valid
+
+
 class SignOutView(auth_views.LogoutView):
     pass
 
@@ -232,7 +253,9 @@ class ChangePasswordView(auth_views.PasswordChangeView):
 @require_http_methods(["GET", "POST"])
 def change_email(request: HttpRequest) -> HttpResponse:
     form = forms.ChangeEmailForm(request.user, request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and (refusal := _guessing_password(request)):
+        return refusal
+    if request.method == "POST" and _password_checked(request, form):
         try:
             services.change_email(user=request.user, email=form.cleaned_data["email"])
         except services.EmailTaken:
@@ -254,7 +277,9 @@ def change_email(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def delete_account(request: HttpRequest) -> HttpResponse:
     form = forms.DeleteAccountForm(request.user, request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and (refusal := _guessing_password(request)):
+        return refusal
+    if request.method == "POST" and _password_checked(request, form):
         delete_comments = form.cleaned_data["comments"] == form.DELETE
         services.delete_account(user=request.user, delete_comments=delete_comments)
         logout(request)

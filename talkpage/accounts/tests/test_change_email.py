@@ -101,3 +101,20 @@ def test_an_email_taken_during_the_request_is_refused_not_a_crash(
     assert "Another account already uses this email." in response.content.decode()
     alice.refresh_from_db()
     assert alice.email == "alice@example.org"
+
+
+def test_guessing_the_current_password_is_throttled(client, alice, settings):
+    settings.TALKPAGE_RATE_LIMITS = {
+        **settings.TALKPAGE_RATE_LIMITS,
+        "login_account": "3/15m",
+    }
+    client.force_login(alice)
+    url = reverse("accounts:email_change")
+    for guess in ("one", "two", "three"):
+        response = client.post(url, {"email": "new@example.org", "password": guess})
+        assert response.status_code == 400
+    response = client.post(url, {"email": "new@example.org", "password": PASSWORD})
+    assert response.status_code == 429
+    assert "Forgot password?" in response.content.decode()
+    alice.refresh_from_db()
+    assert alice.email == "alice@example.org"
