@@ -1,10 +1,16 @@
 from django.urls import path
 
-from talkpage.discussion import views
+from talkpage.discussion import feeds, views
 
 app_name = "discussion"
 
 urlpatterns = [
+    path("comments.atom", feeds.RecentComments(), name="feed"),
+    path(
+        "articles/<slug:slug>/comments.atom",
+        feeds.ArticleComments(),
+        name="article-feed",
+    ),
     path("articles/<slug:slug>/comments/", views.post, name="post"),
     path("comments/<id:comment_id>/", views.permalink, name="permalink"),
     path("comments/<id:comment_id>/reply/", views.reply, name="reply"),

@@ -1,0 +1,78 @@
+"""Atom feeds carry only what every reader may see."""
+
+import xml.etree.ElementTree as ET
+
+import pytest
+from django.urls import reverse
+
+from talkpage.discussion.models import Status
+from talkpage.discussion.services import delete_comment, post_comment
+from talkpage.moderation import services as moderation
+
+pytestmark = pytest.mark.django_db
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def entries(client, url) -> list[str]:
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/atom+xml")
+    feed = ET.fromstring(response.content)  # noqa: S314 (our own output)
+    return [entry.findtext(f"{ATOM}summary") for entry in feed.iter(f"{ATOM}entry")]
+
+
+def test_site_feed_lists_recent_visible_comments(client, article, other_article):
+    post_comment(article=article, user=None, text="first words", author_name="Sam")
+    post_comment(article=other_article, user=None, text="other words")
+    bodies = entries(client, reverse("discussion:feed"))
+    assert len(bodies) == 2
+    assert any("first words" in body for body in bodies)
+
+
+def test_article_feed_lists_only_that_article(client, article, other_article):
+    post_comment(article=article, user=None, text="here")
+    post_comment(article=other_article, user=None, text="elsewhere")
+    bodies = entries(
+        client, reverse("discussion:article-feed", kwargs={"slug": article.slug})
+    )
+    assert len(bodies) == 1 and "here" in bodies[0]
+
+
+def test_feeds_leave_out_held_hidden_spam_and_deleted(client, article, bob):
+    shown = post_comment(article=article, user=None, text="shown").comment
+    for status, text in [
+        (Status.HELD, "held"),
+        (Status.HIDDEN, "hidden"),
+        (Status.SPAM, "spam"),
+        (Status.REJECTED, "rejected"),
+    ]:
+        comment = post_comment(article=article, user=None, text=text).comment
+        moderation.set_status(comment=comment, status=status, actor=bob, action="t")
+    gone = post_comment(article=article, user=None, text="deleted").comment
+    delete_comment(comment=gone)
+    for url in (
+        reverse("discussion:feed"),
+        reverse("discussion:article-feed", kwargs={"slug": article.slug}),
+    ):
+        bodies = entries(client, url)
+        assert len(bodies) == 1
+        assert "shown" in bodies[0]
+    assert shown.is_published
+
+
+def test_anonymous_members_stay_anonymous_in_feeds(client, article, alice):
+    post_comment(article=article, user=alice, text="secret", anonymous=True)
+    response = client.get(reverse("discussion:feed"))
+    assert b"alice" not in response.content
+    assert b"Anonymous" in response.content
+
+
+def test_feed_of_unknown_article_is_404(client, db):
+    assert client.get("/articles/nope/comments.atom").status_code == 404
+
+
+def test_pages_link_their_feeds(client, article):
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert f'href="/articles/{article.slug}/comments.atom"' in html
+    assert 'href="/comments.atom"' in html
