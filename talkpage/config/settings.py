@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "csp",
+    # Serves the API docs page's assets locally (no CDN, CSP-friendly).
+    "ninja",
 ]
 
 MIDDLEWARE = [

@@ -2,12 +2,14 @@ from django.contrib import admin
 from django.urls import include, path
 
 import talkpage.lib.converters  # noqa: F401  (registers <id:...>)
+from talkpage.api.views import api
 
 urlpatterns = [
     path("", include("talkpage.articles.urls")),
     path("", include("talkpage.discussion.urls")),
     path("", include("talkpage.moderation.urls")),
     path("accounts/", include("talkpage.accounts.urls")),
+    path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]
 

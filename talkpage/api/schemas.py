@@ -1,0 +1,59 @@
+"""The shapes the JSON API reads and writes (they make the OpenAPI spec)."""
+
+from datetime import datetime
+
+from ninja import Schema
+
+
+class Error(Schema):
+    error: str
+    detail: str | list | dict | None = None
+
+
+class Author(Schema):
+    name: str
+    # True when the name is not an account's (a visitor, or Anonymous).
+    anonymous: bool
+
+
+class CommentOut(Schema):
+    id: int
+    url: str
+    author: Author
+    html: str
+    created_at: datetime
+    edited_at: datetime | None
+    status: str
+    deleted: bool
+    in_reply_to: int | None
+    # Only for the viewer who may edit (their own comment).
+    can_edit: bool
+    replies: list["CommentOut"]
+
+
+class ArticleOut(Schema):
+    slug: str
+    title: str
+    url: str
+    comment_count: int
+    policy: str
+
+
+class ThreadOut(Schema):
+    article: ArticleOut
+    sort: str
+    comments: list[CommentOut]
+    # Pass as ``after`` for the next page; null on the last page.
+    next_cursor: str | None
+    # The viewer's own comments awaiting moderation (first page only).
+    awaiting: list[CommentOut]
+
+
+class CountsOut(Schema):
+    counts: dict[str, int]
+
+
+class MeOut(Schema):
+    authenticated: bool
+    username: str | None
+    is_moderator: bool
