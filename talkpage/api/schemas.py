@@ -57,3 +57,33 @@ class MeOut(Schema):
     authenticated: bool
     username: str | None
     is_moderator: bool
+
+
+class CommentIn(Schema):
+    text: str
+    # For visitors without an account: the name to show (optional).
+    name: str = ""
+    # For members: show "Anonymous" instead of the username.
+    anonymous: bool = False
+    reply_to: int | None = None
+
+
+class CommentEditIn(Schema):
+    text: str
+
+
+class PostedOut(Schema):
+    comment: CommentOut
+    # "published", or "held" while a moderator looks at it.
+    status: str
+    # Anonymous posters only, returned once: keep it to edit or delete.
+    edit_token: str | None = None
+
+
+class ReportIn(Schema):
+    reason: str
+    note: str = ""
+
+
+class Done(Schema):
+    ok: bool

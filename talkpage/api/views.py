@@ -4,21 +4,34 @@ It reads and writes through the same services as the HTML pages; nothing
 here decides what a reader may see or do.
 """
 
+from django.core.exceptions import ValidationError as FormError
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import NinjaAPI, Query
+from ninja import NinjaAPI, Query, Status
 from ninja.errors import HttpError, ValidationError
 
 from talkpage.api.schemas import (
     ArticleOut,
+    CommentEditIn,
+    CommentIn,
     CountsOut,
+    Done,
     Error,
     MeOut,
+    PostedOut,
+    ReportIn,
     ThreadOut,
 )
 from talkpage.articles.models import Article
+from talkpage.discussion import services
+from talkpage.discussion.forms import validate_comment_text, validate_display_name
+from talkpage.discussion.models import Comment
 from talkpage.discussion.threads import SORTS, BadCursor, Node, load_thread_page
 from talkpage.discussion.viewers import Viewer
+from talkpage.lib import ratelimit
+from talkpage.lib.network import ban_network_hash, network_hash
+from talkpage.moderation import services as moderation
+from talkpage.moderation.models import ReportReason
 from talkpage.moderation.services import policy_for
 
 MAX_COUNTED_ARTICLES = 100
@@ -142,3 +155,177 @@ def me(request: HttpRequest):
         "username": user.username,
         "is_moderator": user.is_moderator,
     }
+
+
+# --- Writing ------------------------------------------------------------------
+#
+# Writes accept only ``Content-Type: application/json``: an HTML form on
+# another site cannot send that, so no cross-site page can post through the
+# API with a reader's cookies. Anonymous authors prove authorship with the
+# edit token returned when they posted, in the ``X-Talkpage-Edit-Token``
+# header.
+
+EDIT_TOKEN_HEADER = "HTTP_X_TALKPAGE_EDIT_TOKEN"  # noqa: S105 (a header name)
+WRITE_RESPONSES = {
+    400: Error, 403: Error, 404: Error, 409: Error, 413: Error, 415: Error,
+    429: Error,
+}  # fmt: skip
+
+
+def require_json(request: HttpRequest) -> None:
+    content_type = request.content_type or ""
+    if content_type != "application/json":
+        raise HttpError(415, "Send the body as application/json.")
+
+
+def throttle(request: HttpRequest, rate_name: str) -> None:
+    verdict = ratelimit.hit("network", network_hash(request), rate_name)
+    if verdict.allowed and request.user.is_authenticated:
+        verdict = ratelimit.hit("user", str(request.user.pk), rate_name)
+    if not verdict.allowed:
+        raise TooManyRequests(verdict.retry_after)
+
+
+class TooManyRequests(HttpError):
+    def __init__(self, retry_after: int):
+        super().__init__(429, f"Too many requests. Try again in {retry_after} s.")
+        self.retry_after = retry_after
+
+
+@api.exception_handler(TooManyRequests)
+def too_many(request: HttpRequest, exc: TooManyRequests):
+    response = http_error(request, exc)
+    response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+def viewer_of(request: HttpRequest, comment_id: int) -> Viewer:
+    viewer = Viewer.from_request(request)
+    token = request.META.get(EDIT_TOKEN_HEADER, "")[:64]
+    if token:
+        viewer.edit_tokens[comment_id] = token
+    return viewer
+
+
+def editable_comment(request: HttpRequest, comment_id: int) -> Comment:
+    comment = get_object_or_404(
+        Comment.objects.select_related("article", "user"), pk=comment_id
+    )
+    if comment.is_deleted:
+        raise Http404("That comment has been deleted.")
+    if not comment.can_edit(by=viewer_of(request, comment_id)):
+        raise HttpError(403, "You can edit or delete only your own comments.")
+    return comment
+
+
+def checked(validate, value, field: str):
+    try:
+        return validate(value)
+    except FormError as error:
+        raise HttpError(400, f"{field}: {' '.join(error.messages)}") from None
+
+
+@api.post(
+    "/articles/{slug}/comments",
+    response={201: PostedOut, 202: PostedOut, **WRITE_RESPONSES},
+    summary="Post a comment (201: published, 202: held for review)",
+)
+def create_comment(request: HttpRequest, slug: str, data: CommentIn):
+    require_json(request)
+    article = get_object_or_404(Article.objects.published(), slug=slug)
+    text = checked(validate_comment_text, data.text, "text")
+    name = checked(validate_display_name, data.name, "name")
+    in_reply_to = None
+    if data.reply_to is not None:
+        in_reply_to = Comment.objects.filter(pk=data.reply_to, article=article).first()
+        if in_reply_to is None:
+            raise HttpError(404, "The comment you replied to does not exist.")
+    throttle(request, "comment")
+    key = request.headers.get("Idempotency-Key", "")[:64] or None
+    try:
+        posted = services.post_comment(
+            article=article,
+            user=request.user,
+            text=text,
+            anonymous=data.anonymous,
+            author_name=name,
+            in_reply_to=in_reply_to,
+            submission_key=f"api:{key}" if key else None,
+            network_hash=ban_network_hash(request),
+        )
+    except moderation.ModerationRefused as refusal:
+        raise HttpError(403, str(refusal)) from None
+    except services.ReplayedForm:
+        raise HttpError(409, "This Idempotency-Key was used for other words.") from None
+    except services.CommentRefused as refusal:
+        raise HttpError(400, str(refusal)) from None
+    comment = posted.comment
+    viewer = viewer_of(request, comment.pk)
+    if posted.edit_token:
+        viewer.edit_tokens[comment.pk] = posted.edit_token
+    published = comment.is_published
+    return Status(
+        201 if published else 202,
+        {
+            "comment": comment_out(Node(comment), viewer),
+            # Spam is reported as held: a script learns nothing.
+            "status": "published" if published else "held",
+            "edit_token": posted.edit_token,
+        },
+    )
+
+
+@api.patch(
+    "/comments/{comment_id}",
+    response={200: PostedOut, **WRITE_RESPONSES},
+    summary="Edit your comment",
+)
+def edit_comment(request: HttpRequest, comment_id: int, data: CommentEditIn):
+    require_json(request)
+    comment = editable_comment(request, comment_id)
+    text = checked(validate_comment_text, data.text, "text")
+    throttle(request, "comment_edit")
+    comment = services.edit_comment(comment=comment, text=text)
+    return {
+        "comment": comment_out(Node(comment), viewer_of(request, comment_id)),
+        "status": "published" if comment.is_published else "held",
+        "edit_token": None,
+    }
+
+
+@api.delete(
+    "/comments/{comment_id}",
+    response={200: Done, **WRITE_RESPONSES},
+    summary="Delete your comment",
+)
+def delete_comment(request: HttpRequest, comment_id: int):
+    comment = editable_comment(request, comment_id)
+    services.delete_comment(comment=comment)
+    return {"ok": True}
+
+
+@api.post(
+    "/comments/{comment_id}/report",
+    response={200: Done, **WRITE_RESPONSES},
+    summary="Report a comment to the moderators",
+)
+def report_comment(request: HttpRequest, comment_id: int, data: ReportIn):
+    require_json(request)
+    comment = get_object_or_404(Comment.objects.visible(), pk=comment_id)
+    if data.reason not in ReportReason.values:
+        raise HttpError(
+            400, f"reason must be one of: {', '.join(ReportReason.values)}."
+        )
+    throttle(request, "report")
+    if request.user.is_authenticated:
+        reporter_key = f"user:{request.user.pk}"
+    else:
+        reporter_key = f"network:{ban_network_hash(request)}"
+    moderation.report(
+        comment=comment,
+        reporter=request.user,
+        reporter_key=reporter_key,
+        reason=data.reason,
+        note=data.note[:500],
+    )
+    return {"ok": True}

@@ -101,15 +101,7 @@ class CommentForm(forms.Form):
         return issue_form_token(self.article_id)
 
     def clean_name(self):
-        name = " ".join(self.cleaned_data["name"].split())
-        if any(_is_forbidden_char(ch) for ch in name):
-            raise forms.ValidationError("Names cannot contain control characters.")
-        if name and is_taken_name(name):
-            raise forms.ValidationError(
-                "That name belongs to a registered member or a moderator. Sign "
-                "in to use it, or choose another name."
-            )
-        return name
+        return validate_display_name(self.cleaned_data["name"])
 
     def clean_form_token(self):
         token = self.cleaned_data["form_token"]
@@ -150,3 +142,26 @@ class CommentForm(forms.Form):
 
 class EditCommentForm(forms.Form):
     text = CommentTextField()
+
+
+def validate_comment_text(text: str) -> str:
+    """The comment box's rules, for callers without a form (the JSON API)."""
+    return CommentTextField().clean(text)
+
+
+def validate_display_name(name: str) -> str:
+    """An anonymous poster's name: tidied, and never a member's or a
+    moderator's (or a look-alike of one)."""
+    name = " ".join(name.split())
+    if len(name) > MAX_NAME_LENGTH:
+        raise forms.ValidationError(
+            f"Names can be at most {MAX_NAME_LENGTH} characters."
+        )
+    if any(_is_forbidden_char(ch) for ch in name):
+        raise forms.ValidationError("Names cannot contain control characters.")
+    if name and is_taken_name(name):
+        raise forms.ValidationError(
+            "That name belongs to a registered member or a moderator. Sign "
+            "in to use it, or choose another name."
+        )
+    return name

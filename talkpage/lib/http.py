@@ -3,7 +3,7 @@
 from functools import wraps
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 
@@ -30,6 +30,16 @@ class RequestBodyLimitMiddleware:
 
 def too_large(request: HttpRequest) -> HttpResponse:
     limit_kib = settings.TALKPAGE_MAX_REQUEST_BYTES // 1024
+    if request.path.startswith("/api/"):
+        response = JsonResponse(
+            {
+                "error": "The request body is too large.",
+                "detail": f"At most {limit_kib} KiB.",
+            },
+            status=413,
+        )
+        response["Connection"] = "close"
+        return response
     response = render(
         request,
         "errors/413.html",

@@ -1,0 +1,32 @@
+from django.http import HttpRequest, JsonResponse
+
+API_PREFIX = "/api/"
+WRITE_METHODS = {"POST", "PUT", "PATCH"}
+
+
+class JsonWritesOnlyMiddleware:
+    """API writes must be ``application/json``, checked before the body is read.
+
+    An HTML form on another site can only send form encodings or text/plain,
+    so this alone keeps cross-site pages from writing through the API with a
+    reader's cookies. (It runs before the API parses the body, which would
+    otherwise answer a form post with a parse error instead of a clear 415.)
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):
+        if (
+            request.path.startswith(API_PREFIX)
+            and request.method in WRITE_METHODS
+            and request.content_type != "application/json"
+        ):
+            return JsonResponse(
+                {
+                    "error": "Send the body as application/json.",
+                    "detail": f"Content-Type was {request.content_type or 'missing'}.",
+                },
+                status=415,
+            )
+        return self.get_response(request)
