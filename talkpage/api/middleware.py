@@ -20,6 +20,7 @@ class JsonWritesOnlyMiddleware:
         if (
             request.path.startswith(API_PREFIX)
             and request.method in WRITE_METHODS
+            and _has_body(request)
             and request.content_type != "application/json"
         ):
             return JsonResponse(
@@ -30,3 +31,14 @@ class JsonWritesOnlyMiddleware:
                 status=415,
             )
         return self.get_response(request)
+
+
+def _has_body(request: HttpRequest) -> bool:
+    # A request without a body carries nothing to misread; the API answers
+    # it itself (405 for an unknown method, 400 for a missing body).
+    if request.META.get("HTTP_TRANSFER_ENCODING"):
+        return True
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0) > 0
+    except ValueError:
+        return True
