@@ -11,6 +11,25 @@ from talkpage.lib.markdown import render_article
 
 PASSWORD = "correct horse battery staple"  # noqa: S105
 
+# Comments a moderator would mark as spam, and ones they would approve: to
+# train the spam filter as moderators' decisions would.
+SPAM = [
+    "Best online casino bonus! Visit https://cheap-pills.example/casino now",
+    "Cheap pills without prescription, fast shipping www.cheap-pills.example",
+    "Win big at our casino tonight, claim your bonus https://cheap-pills.example",
+    "Viagra and cialis at discount prices https://cheap-pills.example/v",
+    "Free spins, jackpot casino, cheap pills http://cheap-pills.example/spin",
+    "Buy pills online, no prescription needed https://cheap-pills.example",
+]
+HAM = [
+    "My knee pain improved after physiotherapy and gentle stretching.",
+    "Does anyone know if ibuprofen interacts with blood pressure medication?",
+    "Thanks for the article, the explanation of cartilage was really clear.",
+    "I crack my knuckles every day and my doctor says it is harmless.",
+    "Walking daily helped my joints more than any supplement I tried.",
+    "The study about arthritis seems small, was it ever replicated?",
+]
+
 
 def make_article(slug: str = "magnesium", title: str = "Magnesium?") -> Article:
     body = "Magnesium does **many** things."
@@ -35,3 +54,39 @@ def with_token(article: Article, data: dict) -> dict:
         "form_token": issue_form_token(article.pk, issued_at=time.time() - 60),
         **data,
     }
+
+
+def post_url(article: Article) -> str:
+    from django.urls import reverse
+
+    return reverse("discussion:post", kwargs={"slug": article.slug})
+
+
+def make_comment(
+    article: Article,
+    text: str,
+    *,
+    user=None,
+    status: str = "published",
+    in_reply_to=None,
+    network_hash: str = "",
+    anonymous: bool = False,
+):
+    """A comment as the form would post it under the open policy, then
+    moved to ``status`` through the moderation services, so that counts
+    are what they would be on a real site."""
+    from talkpage.discussion.models import Comment
+    from talkpage.discussion.services import post_comment
+    from talkpage.moderation.services import set_status
+
+    comment = post_comment(
+        article=article,
+        user=user,
+        text=text,
+        anonymous=anonymous,
+        in_reply_to=in_reply_to,
+        network_hash=network_hash,
+    ).comment
+    if comment.status != status:
+        set_status(comment=comment, status=status, actor=None, action="test.setup")
+    return Comment.objects.select_related("user").get(pk=comment.pk)

@@ -31,14 +31,15 @@ class CommentQuerySet(models.QuerySet):
 
     def shown_top_level(self, *, include_hidden: bool = False):
         """Top-level comments a thread listing shows: published ones, and
-        deleted ones that still carry replies (as a placeholder). Moderators
-        also see the ones they hid, to restore them in place."""
+        any other that still carries visible replies (deleted, hidden, held
+        for reports...: as a placeholder, so the replies, which the counts
+        include, stay in view). Moderators also see the ones they hid, to
+        restore them in place."""
         statuses = [Status.PUBLISHED]
         if include_hidden:
             statuses.append(Status.HIDDEN)
         return self.top_level().filter(
-            Q(status__in=statuses),
-            Q(deleted_at__isnull=True) | Q(reply_count__gt=0),
+            Q(status__in=statuses, deleted_at__isnull=True) | Q(reply_count__gt=0)
         )
 
     def needing_decision(self):

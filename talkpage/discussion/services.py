@@ -152,11 +152,14 @@ def check_not_duplicate(*, user, network_hash: str, fingerprint: str) -> None:
 
 
 def repeated_content_signals(fingerprint: str) -> list[str]:
-    """The same text from several people in a day looks like a campaign."""
+    """The same text from several people in a day looks like a campaign:
+    the copy that makes TALKPAGE_REPEATS_TO_HOLD (this one included) and
+    every later one are held."""
     since = timezone.now() - timedelta(days=1)
-    copies = Comment.objects.filter(
+    earlier = Comment.objects.filter(
         fingerprint=fingerprint, created_at__gte=since
     ).count()
+    copies = earlier + 1
     if copies >= settings.TALKPAGE_REPEATS_TO_HOLD:
         return [f"same text posted {copies} times today"]
     return []
@@ -167,6 +170,8 @@ def check_can_reply(*, article: Article, in_reply_to: Comment) -> None:
         raise CommentRefused("That comment belongs to another article.")
     if in_reply_to.is_deleted:
         raise CommentRefused("That comment has been deleted, so it takes no replies.")
+    if not in_reply_to.is_published:
+        raise CommentRefused("The comment you replied to does not exist.")
 
 
 def _place_in_thread(comment: Comment, in_reply_to: Comment | None) -> None:

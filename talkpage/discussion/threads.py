@@ -104,7 +104,9 @@ def load_single_thread(root: Comment, *, viewer: Viewer) -> Node | None:
 
 
 def _awaiting_of(article: Article, viewer: Viewer) -> list[Comment]:
-    """The viewer's own held top-level comments: shown to them, marked."""
+    """The viewer's own held top-level comments: shown to them, marked.
+    One with visible replies (held by reports after people answered) is
+    shown in its thread instead, like any other."""
     if viewer.user_id is None and not viewer.edit_tokens:
         return []
     mine = Q(pk__in=list(viewer.edit_tokens))
@@ -116,6 +118,7 @@ def _awaiting_of(article: Article, viewer: Viewer) -> list[Comment]:
         parent__isnull=True,
         status=Status.HELD,
         deleted_at__isnull=True,
+        reply_count=0,
     ).select_related("user")
     return [c for c in held.order_by("-created_at")[:20] if c.readable_by(viewer)]
 

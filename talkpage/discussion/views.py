@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from talkpage.articles.models import Article
 from talkpage.discussion import services
 from talkpage.discussion.forms import CommentForm, EditCommentForm
-from talkpage.discussion.models import Comment
+from talkpage.discussion.models import Comment, Status
 from talkpage.discussion.threads import load_single_thread
 from talkpage.discussion.viewers import Viewer, remember_edit_token
 from talkpage.lib import ratelimit
@@ -30,15 +30,16 @@ def post(request: HttpRequest, slug: str) -> HttpResponse:
     form = CommentForm(request.POST, article_id=article.pk)
     in_reply_to = None
     if form.is_valid() and form.cleaned_data["reply_to"]:
+        # Only a published comment takes replies: the form page quotes it.
         in_reply_to = Comment.objects.filter(
-            pk=form.cleaned_data["reply_to"], article=article
+            pk=form.cleaned_data["reply_to"], article=article, status=Status.PUBLISHED
         ).first()
         if in_reply_to is None:
             form.add_error(None, "The comment you replied to does not exist.")
     if not form.is_valid():
         return compose(request, article, form, in_reply_to=in_reply_to, status=400)
 
-    verdict = _posting_allowed(request)
+    verdict = allowed(request, "comment")
     if not verdict.allowed:
         form.add_error(
             None,
@@ -99,10 +100,12 @@ def _posted_message(request: HttpRequest, posted: services.PostedComment) -> str
     return format_html(MANAGE_LINK_NOTICE, text, manage_url)
 
 
-def _posting_allowed(request: HttpRequest) -> ratelimit.Verdict:
-    verdict = ratelimit.hit("network", network_hash(request), "comment")
+def allowed(request: HttpRequest, rate_name: str) -> ratelimit.Verdict:
+    """Count one event against the network's limit and, for a member, the
+    account's too: a member cannot escape by changing networks."""
+    verdict = ratelimit.hit("network", network_hash(request), rate_name)
     if verdict.allowed and request.user.is_authenticated:
-        verdict = ratelimit.hit("user", str(request.user.pk), "comment")
+        verdict = ratelimit.hit("user", str(request.user.pk), rate_name)
     return verdict
 
 
@@ -143,6 +146,9 @@ def reply(request: HttpRequest, comment_id: int) -> HttpResponse:
     comment = _get_comment(comment_id)
     if comment.is_deleted:
         raise Http404("That comment has been deleted.")
+    # The page quotes the comment: only one every reader may see.
+    if not comment.is_published:
+        raise Http404("That comment is not shown.")
     form = CommentForm(initial={"reply_to": comment.pk}, article_id=comment.article_id)
     return compose(request, comment.article, form, in_reply_to=comment)
 
@@ -173,25 +179,28 @@ def edit(request: HttpRequest, comment_id: int) -> HttpResponse:
     comment = _get_editable_comment(request, comment_id)
     if request.method == "POST":
         form = EditCommentForm(request.POST)
-        if form.is_valid():
-            verdict = ratelimit.hit("network", network_hash(request), "comment_edit")
-            if verdict.allowed:
-                services.edit_comment(comment=comment, text=form.cleaned_data["text"])
-                messages.success(request, "Your comment is updated.")
-                return redirect(_where_to_see(comment))
+        context = {"comment": comment, "form": form}
+        if not form.is_valid():
+            return render(request, "discussion/edit.html", context, status=400)
+        verdict = allowed(request, "comment_edit")
+        if not verdict.allowed:
             form.add_error(
                 None, f"Too many edits; try again in {verdict.retry_after} seconds."
             )
-        status = 429 if form.is_valid() else 400
-        response = render(
-            request,
-            "discussion/edit.html",
-            {"comment": comment, "form": form},
-            status=status,
-        )
-        if status == 429:
+            response = render(request, "discussion/edit.html", context, status=429)
             response["Retry-After"] = str(verdict.retry_after)
-        return response
+            return response
+        edited = services.edit_comment(comment=comment, text=form.cleaned_data["text"])
+        messages.success(
+            request,
+            "Your comment is updated."
+            if edited.is_published
+            # Screened again and held (or kept as spam, which is answered
+            # alike): say so, or they would think it is shown.
+            else "Your comment is updated. It is awaiting moderation: only "
+            "you can see it until a moderator approves it.",
+        )
+        return redirect(_where_to_see(comment))
     form = EditCommentForm(initial={"text": comment.body})
     return render(request, "discussion/edit.html", {"comment": comment, "form": form})
 

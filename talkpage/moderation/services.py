@@ -22,7 +22,7 @@ from talkpage.moderation.models import (
     Report,
     SiteModeration,
 )
-from talkpage.moderation.spam import get_filter
+from talkpage.moderation.spam import URL, get_filter
 
 
 class ModerationRefused(Exception):
@@ -62,19 +62,25 @@ def site_policy() -> str:
 
 
 def policy_for(article: Article, *, now: datetime | None = None) -> str:
-    """The policy in force on ``article``: its own, else the site's; and
-    closed once TALKPAGE_CLOSE_AFTER_DAYS have passed since publication."""
+    """The policy in force on ``article``: its own when a moderator set one
+    (so an old article can be reopened); else closed once
+    TALKPAGE_CLOSE_AFTER_DAYS have passed since publication; else the
+    site's."""
+    if article.moderation_policy:
+        return article.moderation_policy
     days = settings.TALKPAGE_CLOSE_AFTER_DAYS
     now = now or timezone.now()
     if days and article.published_at + timedelta(days=days) <= now:
         return Policy.CLOSED
-    return article.moderation_policy or site_policy()
+    return site_policy()
 
 
 @transaction.atomic
 def set_site_policy(*, policy: str, actor) -> None:
     if policy not in Policy.values:
         raise ModerationRefused(f"Unknown policy {policy!r}.")
+    if SiteModeration.objects.filter(pk=1, policy=policy).exists():
+        return  # saved twice: nothing changed, nothing to record
     before = site_policy()
     SiteModeration.objects.update_or_create(
         pk=1,
@@ -93,6 +99,8 @@ def set_article_policy(*, article: Article, policy: str, actor) -> None:
     if policy and policy not in Policy.values:
         raise ModerationRefused(f"Unknown policy {policy!r}.")
     before = article.moderation_policy
+    if policy == before:
+        return  # saved twice: nothing changed, nothing to record
     article.moderation_policy = policy
     article.save(update_fields=["moderation_policy"])
     record(
@@ -193,8 +201,11 @@ def screen(
 
 
 def count_links(text: str) -> int:
-    lowered = text.lower()
-    return lowered.count("http://") + lowered.count("https://") + lowered.count("www.")
+    """Links as a reader sees them: ``https://www.x.example`` is one, not
+    two, and so is ``[https://x.example](https://x.example)``."""
+    return sum(
+        1 for match in URL.finditer(text) if not text.startswith("](", match.end())
+    )
 
 
 # --- Decisions --------------------------------------------------------------
@@ -294,7 +305,13 @@ def delete(*, comment: Comment, actor) -> None:
     if comment.is_deleted:
         return
     delete_comment(comment=comment)
-    record(actor=actor, action="comment.deleted", comment=comment)
+    record(
+        actor=actor,
+        action="comment.deleted",
+        comment=comment,
+        before={"deleted": False},
+        after={"deleted": True},
+    )
 
 
 # --- Reports ----------------------------------------------------------------
@@ -305,8 +322,10 @@ def report(
 ) -> bool:
     """Record a reader's report; False if this reader reported it before.
 
-    Enough distinct reports take a published comment out of view until a
-    moderator decides.
+    The report that makes TALKPAGE_REPORTS_TO_HIDE distinct ones takes a
+    published comment out of view until a moderator decides. Only that one:
+    once a moderator has approved the comment, later reports do not hide it
+    again.
     """
     if not comment.is_published or comment.is_deleted:
         raise ModerationRefused("That comment is not shown, so it cannot be reported.")
@@ -322,16 +341,20 @@ def report(
             Comment.objects.filter(pk=comment.pk).update(
                 report_count=F("report_count") + 1
             )
+            # The row stays locked until commit, so concurrent reports each
+            # read their own count and exactly one reaches the threshold.
+            count = Comment.objects.values_list("report_count", flat=True).get(
+                pk=comment.pk
+            )
     except IntegrityError:
         return False
-    comment.refresh_from_db(fields=["report_count", "status"])
-    threshold = settings.TALKPAGE_REPORTS_TO_HIDE
-    if comment.report_count >= threshold and comment.is_published:
+    comment.refresh_from_db(fields=["report_count", "status", "moderation_reasons"])
+    if count == settings.TALKPAGE_REPORTS_TO_HIDE and comment.is_published:
         with transaction.atomic():
             Comment.objects.filter(pk=comment.pk).update(
                 moderation_reasons=[
                     *comment.moderation_reasons,
-                    f"{comment.report_count} reports",
+                    f"{count} reports",
                 ]
             )
             set_status(
@@ -355,15 +378,24 @@ def ban_author(
     expires_at: datetime | None = None,
     hide_published: bool = False,
 ) -> Ban:
-    """Ban whoever wrote ``comment``: their account, else their network."""
+    """Ban whoever wrote ``comment``: their account, else their network.
+
+    Banning someone already banned keeps the ban in force (a second one
+    would outlive "Lift ban" on the first) and records nothing new.
+    """
     if comment.user_id is None and not comment.network_hash:
         raise ModerationRefused("This comment carries nothing to ban by.")
+    if comment.user_id:
+        target = {"user_id": comment.user_id, "network_hash": ""}
+    else:
+        target = {"user_id": None, "network_hash": comment.network_hash}
+    ban = Ban.objects.in_force().filter(**target).first()
+    if ban is not None:
+        if hide_published:
+            hide_comments_of_ban(ban=ban, actor=actor)
+        return ban
     ban = Ban.objects.create(
-        user_id=comment.user_id,
-        network_hash="" if comment.user_id else comment.network_hash,
-        reason=reason,
-        expires_at=expires_at,
-        created_by=actor,
+        **target, reason=reason, expires_at=expires_at, created_by=actor
     )
     record(
         actor=actor,
@@ -382,9 +414,11 @@ def ban_author(
 
 
 def comments_of_ban(ban: Ban):
+    """The banned author's comments. A network ban is of an anonymous
+    poster: members who happen to share the network keep theirs."""
     if ban.user_id:
         return Comment.objects.filter(user_id=ban.user_id)
-    return Comment.objects.filter(network_hash=ban.network_hash)
+    return Comment.objects.filter(network_hash=ban.network_hash, user__isnull=True)
 
 
 def hide_comments_of_ban(*, ban: Ban, actor) -> int:
@@ -401,4 +435,9 @@ def lift_ban(*, ban: Ban, actor) -> None:
         return
     ban.lifted_at = timezone.now()
     ban.save(update_fields=["lifted_at"])
-    record(actor=actor, action="author.unbanned", after={"ban": ban.pk})
+    record(
+        actor=actor,
+        action="author.unbanned",
+        before={"ban": ban.pk, "lifted_at": None},
+        after={"ban": ban.pk, "lifted_at": ban.lifted_at.isoformat()},
+    )

@@ -108,7 +108,9 @@ def bulk(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def ban(request: HttpRequest, comment_id: int) -> HttpResponse:
     comment = get_object_or_404(Comment.objects.select_related("user"), pk=comment_id)
-    form = BanForm(request.POST or None)
+    # Not ``request.POST or None``: every field may be empty, and an empty
+    # POST (ban until lifted, no reason) is still a decision to act on.
+    form = BanForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         days = form.cleaned_data["days"]
         try:
@@ -196,9 +198,13 @@ def report(request: HttpRequest, comment_id: int) -> HttpResponse:
     comment = get_object_or_404(
         Comment.objects.visible().select_related("article"), pk=comment_id
     )
-    form = ReportForm(request.POST or None)
+    form = ReportForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
+        # Per network, and per account so that a member cannot escape the
+        # limit by changing networks.
         verdict = ratelimit.hit("network", network_hash(request), "report")
+        if verdict.allowed and request.user.is_authenticated:
+            verdict = ratelimit.hit("user", str(request.user.pk), "report")
         if not verdict.allowed:
             return too_many_requests(
                 request, verdict.retry_after, "You are sending reports too fast."

@@ -288,6 +288,25 @@ def bob() -> Person:
     return make_person("bob")
 
 
+@pytest.fixture(scope="session")
+def moderator(server: Server) -> Person:
+    """A superuser on the server, made as the README says: with
+    ``talkpage manage createsuperuser`` against the server's data."""
+    person = make_person("moderator")
+    env = server_env(data_dir=server.data_dir, url=server.url)
+    env["DJANGO_SUPERUSER_PASSWORD"] = person.password
+    talkpage = Path(sys.executable).parent / "talkpage"
+    subprocess.run(
+        [str(talkpage), "manage", "createsuperuser", "--noinput"]
+        + ["--username", person.username, "--email", person.email],
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    return person
+
+
 @pytest.fixture
 def person_named() -> Callable[[str], Person]:
     """A person with exactly this username, for pages people look at (the
