@@ -285,7 +285,10 @@ def edit_comment(request: HttpRequest, comment_id: int, data: CommentEditIn):
     comment = editable_comment(request, comment_id)
     text = checked(validate_comment_text, data.text, "text")
     throttle(request, "comment_edit")
-    comment = services.edit_comment(comment=comment, text=text)
+    try:
+        comment = services.edit_comment(comment=comment, text=text)
+    except moderation.ModerationRefused as refusal:
+        raise HttpError(403, str(refusal)) from None
     return {
         "comment": comment_out(Node(comment), viewer_of(request, comment_id)),
         "status": "published" if comment.is_published else "held",

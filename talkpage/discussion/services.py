@@ -195,6 +195,8 @@ def edit_comment(*, comment: Comment, text: str) -> Comment:
         raise CommentRefused("That comment has been deleted.")
     if text == comment.body:
         return comment
+    # A banned author keeps delete rights but cannot change the words.
+    moderation.check_not_banned(user=comment.user, network_hash=comment.network_hash)
     screening = moderation.screen(
         article=comment.article,
         user=comment.user,

@@ -190,7 +190,13 @@ def edit(request: HttpRequest, comment_id: int) -> HttpResponse:
             response = render(request, "discussion/edit.html", context, status=429)
             response["Retry-After"] = str(verdict.retry_after)
             return response
-        edited = services.edit_comment(comment=comment, text=form.cleaned_data["text"])
+        try:
+            edited = services.edit_comment(
+                comment=comment, text=form.cleaned_data["text"]
+            )
+        except ModerationRefused as refusal:
+            form.add_error(None, str(refusal))
+            return render(request, "discussion/edit.html", context, status=403)
         messages.success(
             request,
             "Your comment is updated."

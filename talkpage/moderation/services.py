@@ -141,6 +141,10 @@ def check_can_post(*, article: Article, user, network_hash: str) -> None:
     """Refuse before anything is stored: closed articles, banned posters."""
     if policy_for(article) == Policy.CLOSED:
         raise ModerationRefused("Comments are closed on this article.")
+    check_not_banned(user=user, network_hash=network_hash)
+
+
+def check_not_banned(*, user, network_hash: str) -> None:
     ban = active_ban(user=user, network_hash=network_hash)
     if ban is not None:
         until = (
@@ -188,8 +192,10 @@ def screen(
     links = count_links(text)
     if links > settings.TALKPAGE_MAX_LINKS:
         reasons.append(f"{links} links")
-    policy = None if for_edit else policy_for(article)
     signed_in = user is not None and user.is_authenticated
+    # Moderators would only be approving themselves.
+    skip_policy = for_edit or (signed_in and user.is_moderator)
+    policy = None if skip_policy else policy_for(article)
     if policy == Policy.HOLD_ALL:
         reasons.append("policy: hold-all")
     elif policy == Policy.HOLD_ANONYMOUS and not (

@@ -315,3 +315,35 @@ def test_ban_on_a_missing_comment_is_not_found(moderator):
     assert moderator.get(reverse("moderation:ban", args=[999])).status_code == 404
     assert moderator.post(reverse("moderation:ban", args=[999])).status_code == 404
     assert moderator.post(reverse("moderation:lift-ban", args=[999])).status_code == 404
+
+
+def test_a_banned_member_cannot_edit_their_words(client, alice, bob, article):
+    from talkpage.discussion.services import post_comment
+    from talkpage.moderation import services as moderation
+
+    comment = post_comment(article=article, user=alice, text="before").comment
+    moderation.ban_author(comment=comment, actor=bob, reason="abuse")
+    client.force_login(alice)
+    response = client.post(f"/comments/{comment.pk}/edit/", {"text": "after"})
+    assert response.status_code == 403
+    assert "banned" in response.content.decode()
+    api = client.patch(
+        f"/api/v1/comments/{comment.pk}",
+        '{"text": "after"}',
+        content_type="application/json",
+    )
+    assert api.status_code == 403
+    comment.refresh_from_db()
+    assert comment.body == "before"
+
+
+def test_moderators_are_not_held_by_policy(client, bob, article, settings):
+    from talkpage.discussion.models import Comment
+    from talkpage.testing import with_token
+
+    settings.TALKPAGE_MODERATION_POLICY = "hold-all"
+    client.force_login(bob)
+    client.post(
+        f"/articles/{article.slug}/comments/", with_token(article, {"text": "mod"})
+    )
+    assert Comment.objects.get().is_published
