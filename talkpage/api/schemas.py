@@ -28,6 +28,10 @@ class CommentOut(Schema):
     in_reply_to: int | None
     # Only for the viewer who may edit (their own comment).
     can_edit: bool
+    upvotes: int
+    downvotes: int
+    # The viewer's own vote: 1, -1 or 0.
+    my_vote: int
     replies: list["CommentOut"]
 
 
@@ -87,3 +91,14 @@ class ReportIn(Schema):
 
 class Done(Schema):
     ok: bool
+
+
+class VoteIn(Schema):
+    # 1 up, -1 down, 0 to take a vote back.
+    value: int
+
+
+class VoteOut(Schema):
+    upvotes: int
+    downvotes: int
+    my_vote: int

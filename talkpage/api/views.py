@@ -21,6 +21,8 @@ from talkpage.api.schemas import (
     PostedOut,
     ReportIn,
     ThreadOut,
+    VoteIn,
+    VoteOut,
 )
 from talkpage.articles.models import Article
 from talkpage.discussion import services
@@ -70,7 +72,7 @@ def not_found(request: HttpRequest, exc: Http404):
     )
 
 
-def comment_out(node: Node, viewer: Viewer) -> dict:
+def comment_out(node: Node, viewer: Viewer, votes: dict | None = None) -> dict:
     comment = node.comment
     shown = node.readable and not comment.is_deleted
     return {
@@ -87,7 +89,10 @@ def comment_out(node: Node, viewer: Viewer) -> dict:
         "deleted": comment.is_deleted,
         "in_reply_to": comment.in_reply_to_id,
         "can_edit": shown and comment.can_edit(by=viewer),
-        "replies": [comment_out(child, viewer) for child in node.children],
+        "upvotes": comment.upvotes,
+        "downvotes": comment.downvotes,
+        "my_vote": (votes or {}).get(comment.pk, 0),
+        "replies": [comment_out(child, viewer, votes) for child in node.children],
     }
 
 
@@ -106,6 +111,8 @@ def list_comments(
     if sort not in SORTS:
         raise HttpError(400, f"sort must be one of: {', '.join(SORTS)}.")
     viewer = Viewer.from_request(request)
+    if not viewer.voter_key:
+        viewer.voter_key = visitor_voter_key(request)
     try:
         page = load_thread_page(article, viewer=viewer, sort=sort, after=after)
     except BadCursor:
@@ -113,7 +120,7 @@ def list_comments(
     return {
         "article": article_out(article),
         "sort": page.sort,
-        "comments": [comment_out(node, viewer) for node in page.threads],
+        "comments": [comment_out(node, viewer, page.my_votes) for node in page.threads],
         "next_cursor": page.next_cursor,
         "awaiting": [comment_out(Node(c), viewer) for c in page.awaiting],
     }
@@ -167,7 +174,8 @@ def me(request: HttpRequest):
 
 EDIT_TOKEN_HEADER = "HTTP_X_TALKPAGE_EDIT_TOKEN"  # noqa: S105 (a header name)
 WRITE_RESPONSES = {
-    400: Error, 403: Error, 404: Error, 409: Error, 413: Error, 415: Error,
+    400: Error,
+    401: Error, 403: Error, 404: Error, 409: Error, 413: Error, 415: Error,
     429: Error,
 }  # fmt: skip
 
@@ -197,6 +205,18 @@ def too_many(request: HttpRequest, exc: TooManyRequests):
     response = http_error(request, exc)
     response["Retry-After"] = str(exc.retry_after)
     return response
+
+
+VOTER_HEADER = "HTTP_X_TALKPAGE_VOTER"
+
+
+def visitor_voter_key(request: HttpRequest) -> str:
+    """A visitor's voter key from the X-Talkpage-Voter header, or ""."""
+    visitor = request.META.get(VOTER_HEADER, "")
+    plain = visitor.replace("-", "").replace("_", "")
+    if 16 <= len(visitor) <= 64 and plain.isascii() and plain.isalnum():
+        return f"visitor:{visitor}"
+    return ""
 
 
 def viewer_of(request: HttpRequest, comment_id: int) -> Viewer:
@@ -332,3 +352,41 @@ def report_comment(request: HttpRequest, comment_id: int, data: ReportIn):
         note=data.note[:500],
     )
     return {"ok": True}
+
+
+@api.post(
+    "/comments/{comment_id}/vote",
+    response={200: VoteOut, **WRITE_RESPONSES},
+    summary="Vote a comment up (1) or down (-1), or take the vote back (0)",
+    description=(
+        "Signed-in readers vote as their account. Others identify themselves "
+        "with a random id of 16 to 64 letters, digits, - or _ that they keep, "
+        "in the X-Talkpage-Voter header."
+    ),
+)
+def vote_comment(request: HttpRequest, comment_id: int, data: VoteIn):
+    comment = get_object_or_404(Comment.objects.visible(), pk=comment_id)
+    viewer = viewer_of(request, comment_id)
+    if not request.user.is_authenticated:
+        viewer.voter_key = visitor_voter_key(request)
+        if not viewer.voter_key:
+            raise HttpError(401, "Sign in, or send an X-Talkpage-Voter id.")
+    if data.value not in (1, -1, 0):
+        raise HttpError(400, "value must be 1, -1 or 0.")
+    if comment.is_authored_by(viewer):
+        raise HttpError(403, "You cannot vote on your own comment.")
+    throttle(request, "vote")
+    try:
+        tally = services.vote(
+            comment=comment,
+            voter_key=viewer.voter_key,
+            user=request.user,
+            value=data.value,
+        )
+    except services.CommentRefused as refusal:
+        raise HttpError(400, str(refusal)) from None
+    return {
+        "upvotes": tally.upvotes,
+        "downvotes": tally.downvotes,
+        "my_vote": tally.mine,
+    }

@@ -224,6 +224,7 @@ TALKPAGE_RATE_LIMITS = {
     "password_reset_network": env_rate("RATE_PASSWORD_RESET_NETWORK", "20/h"),
     "password_reset_address": env_rate("RATE_PASSWORD_RESET_ADDRESS", "5/h"),
     "report": env_rate("RATE_REPORT", "20/h"),
+    "vote": env_rate("RATE_VOTE", "60/m"),
 }
 
 # --- Moderation -----------------------------------------------------------

@@ -1,5 +1,6 @@
 import hashlib
 import hmac
+import math
 
 from django.conf import settings
 from django.db import models
@@ -118,6 +119,13 @@ class Comment(models.Model):
     # without comparing whole bodies.
     fingerprint = models.CharField(max_length=64, blank=True, db_index=True)
 
+    upvotes = models.PositiveIntegerField(default=0)
+    downvotes = models.PositiveIntegerField(default=0)
+    # Lower bound of the Wilson score interval of the share of up votes: the
+    # "best" order. Raw totals would favour old comments; a plain ratio would
+    # put one lucky vote above a hundred good ones.
+    best_score = models.FloatField(default=0.0)
+
     objects = CommentQuerySet.as_manager()
 
     class Meta:
@@ -132,6 +140,11 @@ class Comment(models.Model):
                 fields=["-created_at"],
                 condition=Q(status="held"),
                 name="comment_moderation_queue",
+            ),
+            models.Index(
+                fields=["article", "best_score", "id"],
+                condition=Q(parent__isnull=True),
+                name="comment_top_level_best",
             ),
         ]
 
@@ -217,6 +230,47 @@ class Comment(models.Model):
         if not self.edit_token_hash or not token:
             return False
         return hmac.compare_digest(self.edit_token_hash, hash_edit_token(token))
+
+
+class Vote(models.Model):
+    """One reader's vote on one comment.
+
+    ``voter_key`` says who the reader is ("user:<id>" for an account,
+    "visitor:<random id>" from a cookie otherwise); the unique constraint,
+    not a read-then-write, is what allows one vote per reader.
+    """
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="votes")
+    voter_key = models.CharField(max_length=80)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE
+    )
+    value = models.SmallIntegerField()  # +1 or -1
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["comment", "voter_key"], name="one_vote_per_reader"
+            ),
+            models.CheckConstraint(
+                condition=Q(value__in=[1, -1]), name="vote_is_up_or_down"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.value:+d} on comment {self.comment_id}"
+
+
+def wilson_lower_bound(up: int, down: int, z: float = 1.96) -> float:
+    """The lower bound of the 95% Wilson score interval for up/(up+down)."""
+    n = up + down
+    if n == 0:
+        return 0.0
+    p = up / n
+    centre = p + z * z / (2 * n)
+    spread = z * math.sqrt((p * (1 - p) + z * z / (4 * n)) / n)
+    return (centre - spread) / (1 + z * z / n)
 
 
 def fingerprint_of(text: str) -> str:

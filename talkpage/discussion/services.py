@@ -15,7 +15,14 @@ from django.db.models import F
 from django.utils import timezone
 
 from talkpage.articles.models import Article
-from talkpage.discussion.models import Comment, Status, fingerprint_of, hash_edit_token
+from talkpage.discussion.models import (
+    Comment,
+    Status,
+    Vote,
+    fingerprint_of,
+    hash_edit_token,
+    wilson_lower_bound,
+)
 from talkpage.lib.markdown import render_comment
 from talkpage.moderation import services as moderation
 
@@ -246,3 +253,47 @@ def delete_comment(*, comment: Comment) -> None:
         if was_counted:
             _count(current, -1)
     comment.refresh_from_db()
+
+
+@dataclass(frozen=True)
+class VoteTally:
+    upvotes: int
+    downvotes: int
+    # The reader's vote now: +1, -1 or 0.
+    mine: int
+
+
+def vote(*, comment: Comment, voter_key: str, user, value: int) -> VoteTally:
+    """Set one reader's vote on a comment: +1, -1, or 0 to take it back.
+
+    The comment row is locked while its tally changes, so concurrent voters
+    never lose each other's votes; the unique constraint on (comment, voter)
+    keeps each reader to one vote even under a race.
+    """
+    if value not in (1, -1, 0):
+        raise CommentRefused("A vote is +1, -1 or 0.")
+    with transaction.atomic():
+        locked = Comment.objects.select_for_update().get(pk=comment.pk)
+        if not locked.is_published or locked.is_deleted:
+            raise CommentRefused("That comment is not shown, so it takes no votes.")
+        existing = Vote.objects.filter(comment=locked, voter_key=voter_key).first()
+        before = existing.value if existing else 0
+        if value == before:
+            return VoteTally(locked.upvotes, locked.downvotes, value)
+        if existing is None:
+            Vote.objects.create(
+                comment=locked,
+                voter_key=voter_key,
+                user=user if user is not None and user.is_authenticated else None,
+                value=value,
+            )
+        elif value == 0:
+            existing.delete()
+        else:
+            existing.value = value
+            existing.save(update_fields=["value"])
+        locked.upvotes += (value == 1) - (before == 1)
+        locked.downvotes += (value == -1) - (before == -1)
+        locked.best_score = wilson_lower_bound(locked.upvotes, locked.downvotes)
+        locked.save(update_fields=["upvotes", "downvotes", "best_score"])
+    return VoteTally(locked.upvotes, locked.downvotes, value)

@@ -6,6 +6,7 @@ partial index, so page 200 costs what page 1 costs; the replies of the
 threads on the page come in one more query through the ``root`` index.
 """
 
+import struct
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -13,10 +14,10 @@ from django.conf import settings
 from django.db.models import Q
 
 from talkpage.articles.models import Article
-from talkpage.discussion.models import Comment, Status
+from talkpage.discussion.models import Comment, Status, Vote
 from talkpage.discussion.viewers import Viewer
 
-SORTS = ("oldest", "newest")
+SORTS = ("oldest", "newest", "best")
 DEFAULT_SORT = "oldest"
 
 
@@ -32,6 +33,9 @@ class Node:
     readable: bool = True
     children: list["Node"] = field(default_factory=list)
 
+    def comment_ids(self) -> list[int]:
+        return [self.comment.pk, *(i for c in self.children for i in c.comment_ids())]
+
     @property
     def shown(self) -> bool:
         return (self.readable and not self.comment.is_deleted) or bool(self.children)
@@ -45,11 +49,26 @@ class ThreadPage:
     is_first_page: bool
     # The viewer's own comments still awaiting a moderator (first page only).
     awaiting: list[Comment] = field(default_factory=list)
+    # The viewer's votes on the comments of this page: {comment id: +1/-1}.
+    my_votes: dict[int, int] = field(default_factory=dict)
 
 
-def encode_cursor(comment: Comment) -> str:
+def encode_cursor(comment: Comment, sort: str = DEFAULT_SORT) -> str:
+    if sort == "best":
+        # The float's exact bits: a cursor must find the same row again.
+        bits = struct.unpack(">Q", struct.pack(">d", comment.best_score))[0]
+        return f"s{bits}.{comment.pk}"
     micros = int(comment.created_at.timestamp() * 1_000_000)
     return f"{micros}.{comment.pk}"
+
+
+def decode_score_cursor(cursor: str) -> tuple[float, int]:
+    bits, _, pk = cursor.removeprefix("s").partition(".")
+    if not (cursor.startswith("s") and bits.isdigit() and pk.isdigit()):
+        raise BadCursor(cursor)
+    if len(cursor) > 40 or int(bits) >= 2**64:
+        raise BadCursor(cursor)
+    return struct.unpack(">d", struct.pack(">Q", int(bits)))[0], int(pk)
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, int]:
@@ -71,7 +90,14 @@ def load_thread_page(
     top_level = Comment.objects.filter(article=article).shown_top_level(
         include_hidden=viewer.is_moderator
     )
-    if sort == "newest":
+    if sort == "best":
+        order = ["-best_score", "-id"]
+        if after:
+            score, pk = decode_score_cursor(after)
+            top_level = top_level.filter(best_score__lte=score).exclude(
+                best_score=score, id__gte=pk
+            )
+    elif sort == "newest":
         order = ["-created_at", "-id"]
         if after:
             created, pk = decode_cursor(after)
@@ -86,7 +112,9 @@ def load_thread_page(
                 created_at=created, id__lte=pk
             )
     roots = list(top_level.select_related("user").order_by(*order)[: per_page + 1])
-    next_cursor = encode_cursor(roots[per_page - 1]) if len(roots) > per_page else None
+    next_cursor = (
+        encode_cursor(roots[per_page - 1], sort) if len(roots) > per_page else None
+    )
     roots = roots[:per_page]
     replies = _replies_of([r.pk for r in roots])
     return ThreadPage(
@@ -95,12 +123,24 @@ def load_thread_page(
         next_cursor=next_cursor,
         is_first_page=not after,
         awaiting=[] if after else _awaiting_of(article, viewer),
+        my_votes=votes_of(viewer.voter_key, [c.pk for c in [*roots, *replies]]),
     )
 
 
 def load_single_thread(root: Comment, *, viewer: Viewer) -> Node | None:
     trees = _build_trees([root], _replies_of([root.pk]), viewer)
     return trees[0] if trees else None
+
+
+def votes_of(voter_key: str, comment_ids: list[int]) -> dict[int, int]:
+    """The reader's own votes among ``comment_ids``, in one query."""
+    if not voter_key or not comment_ids:
+        return {}
+    return dict(
+        Vote.objects.filter(
+            voter_key=voter_key, comment_id__in=comment_ids
+        ).values_list("comment_id", "value")
+    )
 
 
 def _awaiting_of(article: Article, viewer: Viewer) -> list[Comment]:

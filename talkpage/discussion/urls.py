@@ -15,6 +15,7 @@ urlpatterns = [
     path("comments/<id:comment_id>/", views.permalink, name="permalink"),
     path("comments/<id:comment_id>/reply/", views.reply, name="reply"),
     path("comments/<id:comment_id>/edit/", views.edit, name="edit"),
+    path("comments/<id:comment_id>/vote/", views.vote, name="vote"),
     path("comments/<id:comment_id>/delete/", views.delete, name="delete"),
     path(
         "comments/<id:comment_id>/manage/<str:token>/",

@@ -11,6 +11,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 EDIT_TOKENS_COOKIE = "talkpage_edit"
+# A random id for a visitor who votes without an account (set on first vote).
+VOTER_COOKIE = "talkpage_voter"
 MAX_REMEMBERED_TOKENS = 40
 TOKEN_COOKIE_AGE = 60 * 60 * 24 * 365
 
@@ -21,18 +23,26 @@ class Viewer:
     username: str = ""
     is_moderator: bool = False
     edit_tokens: dict[int, str] = field(default_factory=dict)
+    # Who this reader is for votes: "user:<id>", "visitor:<id>", or "".
+    voter_key: str = ""
 
     @classmethod
     def from_request(cls, request: HttpRequest) -> "Viewer":
         user = request.user
         tokens = read_edit_tokens(request)
         if not user.is_authenticated:
-            return cls(edit_tokens=tokens)
+            visitor = request.COOKIES.get(VOTER_COOKIE, "")
+            plain = visitor.replace("-", "").replace("_", "")
+            valid = 16 <= len(visitor) <= 64 and plain.isascii() and plain.isalnum()
+            return cls(
+                edit_tokens=tokens, voter_key=f"visitor:{visitor}" if valid else ""
+            )
         return cls(
             user_id=user.pk,
             username=user.username,
             is_moderator=user.is_moderator,
             edit_tokens=tokens,
+            voter_key=f"user:{user.pk}",
         )
 
 
@@ -55,6 +65,17 @@ def remember_edit_token(
     response.set_cookie(
         EDIT_TOKENS_COOKIE,
         ".".join(f"{cid}:{tok}" for cid, tok in newest),
+        max_age=TOKEN_COOKIE_AGE,
+        httponly=True,
+        secure=settings.SESSION_COOKIE_SECURE,
+        samesite="Lax",
+    )
+
+
+def remember_voter(response: HttpResponse, visitor_id: str) -> None:
+    response.set_cookie(
+        VOTER_COOKIE,
+        visitor_id,
         max_age=TOKEN_COOKIE_AGE,
         httponly=True,
         secure=settings.SESSION_COOKIE_SECURE,

@@ -1,19 +1,22 @@
+import secrets
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from talkpage.articles.models import Article
 from talkpage.discussion import services
 from talkpage.discussion.forms import CommentForm, EditCommentForm
 from talkpage.discussion.models import Comment, Status
-from talkpage.discussion.threads import load_single_thread
-from talkpage.discussion.viewers import Viewer, remember_edit_token
+from talkpage.discussion.threads import load_single_thread, votes_of
+from talkpage.discussion.viewers import Viewer, remember_edit_token, remember_voter
 from talkpage.lib import ratelimit
-from talkpage.lib.http import csrf_token_only_for_members
+from talkpage.lib.http import csrf_token_only_for_members, too_many_requests
 from talkpage.lib.network import ban_network_hash, network_hash
 from talkpage.moderation.services import ModerationRefused
 
@@ -170,6 +173,7 @@ def permalink(request: HttpRequest, comment_id: int) -> HttpResponse:
             "thread": thread,
             "target": comment,
             "viewer": viewer,
+            "votes": votes_of(viewer.voter_key, thread.comment_ids()),
         },
     )
 
@@ -258,3 +262,45 @@ def _get_editable_comment(request: HttpRequest, comment_id: int) -> Comment:
     if not comment.can_edit(by=Viewer.from_request(request)):
         raise PermissionDenied("You can edit or delete only your own comments.")
     return comment
+
+
+@require_POST
+@csrf_token_only_for_members
+def vote(request: HttpRequest, comment_id: int) -> HttpResponse:
+    """Vote a comment up (+1) or down (-1), or take the vote back (0)."""
+    comment = _get_comment(comment_id)
+    back = _safe_back(request, _where_to_see(comment))
+    try:
+        value = int(request.POST.get("value", ""))
+    except ValueError:
+        value = 2  # refused below
+    viewer = Viewer.from_request(request)
+    new_visitor = ""
+    if not viewer.voter_key:
+        new_visitor = secrets.token_urlsafe(16)
+        viewer.voter_key = f"visitor:{new_visitor}"
+    verdict = allowed(request, "vote")
+    if not verdict.allowed:
+        return too_many_requests(
+            request, verdict.retry_after, "You are voting faster than we allow."
+        )
+    if comment.is_authored_by(viewer):
+        messages.error(request, "You cannot vote on your own comment.")
+        return redirect(back)
+    try:
+        services.vote(
+            comment=comment, voter_key=viewer.voter_key, user=request.user, value=value
+        )
+    except services.CommentRefused as refusal:
+        return render(request, "errors/400.html", {"message": str(refusal)}, status=400)
+    response = redirect(back)
+    if new_visitor:
+        remember_voter(response, new_visitor)
+    return response
+
+
+def _safe_back(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return default
