@@ -44,7 +44,8 @@ class ArticleOut(Schema):
 
 
 class ThreadOut(Schema):
-    article: ArticleOut
+    # Null for an embedded page nobody has commented on yet.
+    article: ArticleOut | None
     sort: str
     comments: list[CommentOut]
     # Pass as ``after`` for the next page; null on the last page.
@@ -70,6 +71,11 @@ class CommentIn(Schema):
     # For members: show "Anonymous" instead of the username.
     anonymous: bool = False
     reply_to: int | None = None
+
+
+class PageCommentIn(CommentIn):
+    # The page's title, used when this comment starts its thread.
+    title: str = ""
 
 
 class CommentEditIn(Schema):

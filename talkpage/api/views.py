@@ -18,6 +18,7 @@ from talkpage.api.schemas import (
     Done,
     Error,
     MeOut,
+    PageCommentIn,
     PostedOut,
     ReportIn,
     ThreadOut,
@@ -30,6 +31,14 @@ from talkpage.discussion.forms import validate_comment_text, validate_display_na
 from talkpage.discussion.models import Comment
 from talkpage.discussion.threads import SORTS, BadCursor, Node, load_thread_page
 from talkpage.discussion.viewers import Viewer
+from talkpage.embeds.models import Site
+from talkpage.embeds.pages import (
+    BadPageUrl,
+    find_thread,
+    get_or_create_thread,
+    normalise_page_url,
+    origin_of,
+)
 from talkpage.lib import ratelimit
 from talkpage.lib.network import ban_network_hash, network_hash
 from talkpage.moderation import services as moderation
@@ -253,6 +262,10 @@ def checked(validate, value, field: str):
 def create_comment(request: HttpRequest, slug: str, data: CommentIn):
     require_json(request)
     article = get_object_or_404(Article.objects.published(), slug=slug)
+    return post_to(request, article, data)
+
+
+def post_to(request: HttpRequest, article: Article, data: CommentIn):
     text = checked(validate_comment_text, data.text, "text")
     name = checked(validate_display_name, data.name, "name")
     in_reply_to = None
@@ -293,6 +306,85 @@ def create_comment(request: HttpRequest, slug: str, data: CommentIn):
             "edit_token": posted.edit_token,
         },
     )
+
+
+# --- Embedded pages' threads -------------------------------------------------
+
+
+def embedding_site(request: HttpRequest, site_key: str, url: str) -> Site:
+    """The site whose page ``url`` is, checked against its allowed origins."""
+    site = Site.objects.filter(key=site_key).first()
+    if site is None:
+        raise HttpError(404, "No site has that key.")
+    try:
+        normalise_page_url(url)
+    except BadPageUrl as error:
+        raise HttpError(400, str(error)) from None
+    if not site.allows(origin_of(url)):
+        raise HttpError(403, "That page is not on one of the site's origins.")
+    return site
+
+
+@api.get(
+    "/threads",
+    response={200: ThreadOut, 400: Error, 403: Error, 404: Error},
+    summary="One page of the discussion of an embedding site's page",
+)
+def list_page_comments(
+    request: HttpRequest,
+    site: str,
+    url: str,
+    sort: str = Query("oldest", description=f"One of: {', '.join(SORTS)}."),
+    after: str = Query("", description="The next_cursor of the previous page."),
+):
+    thread = find_thread(embedding_site(request, site, url), url)
+    if thread is None:
+        return {
+            "article": None,
+            "sort": sort if sort in SORTS else "oldest",
+            "comments": [],
+            "next_cursor": None,
+            "awaiting": [],
+        }
+    return list_comments(request, thread.slug, sort=sort, after=after)
+
+
+@api.post(
+    "/threads",
+    response={201: PostedOut, 202: PostedOut, **WRITE_RESPONSES},
+    summary="Comment on an embedding site's page (its thread starts here)",
+)
+def create_page_comment(request: HttpRequest, site: str, url: str, data: PageCommentIn):
+    require_json(request)
+    embedding = embedding_site(request, site, url)
+    return post_to(
+        request, get_or_create_thread(embedding, url, title=data.title), data
+    )
+
+
+@api.get(
+    "/threads/counts",
+    response={200: CountsOut, 400: Error, 403: Error, 404: Error},
+    summary="Comment counts for up to 100 pages of one embedding site",
+)
+def page_counts(request: HttpRequest, site: str, url: list[str] = Query(...)):
+    if len(url) > MAX_COUNTED_ARTICLES:
+        raise HttpError(400, f"Ask for at most {MAX_COUNTED_ARTICLES} pages.")
+    embedding = Site.objects.filter(key=site).first()
+    if embedding is None:
+        raise HttpError(404, "No site has that key.")
+    wanted = {}
+    for given in url:
+        try:
+            wanted[given] = normalise_page_url(given)
+        except BadPageUrl:
+            continue
+    found = dict(
+        Article.objects.filter(
+            site=embedding, page_url__in=wanted.values()
+        ).values_list("page_url", "comment_count")
+    )
+    return {"counts": {given: found.get(norm, 0) for given, norm in wanted.items()}}
 
 
 @api.patch(

@@ -21,6 +21,10 @@ class ArticleQuerySet(models.QuerySet):
     def published(self):
         return self.filter(published_at__lte=timezone.now())
 
+    def explainers(self):
+        """Our own articles, for the home page: not embedded pages' threads."""
+        return self.published().filter(site__isnull=True)
+
 
 class Article(models.Model):
     slug = models.SlugField(max_length=200, unique=True)
@@ -37,6 +41,16 @@ class Article(models.Model):
     # Visible comments, kept by the discussion services with F() updates so
     # the home page never counts rows.
     comment_count = models.PositiveIntegerField(default=0)
+    # The discussion of a page on another site (see embeds/): which site,
+    # and the page's normalised URL. Our own explainers have neither.
+    site = models.ForeignKey(
+        "embeds.Site",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="threads",
+    )
+    page_url = models.CharField(max_length=2000, blank=True)
     # Overrides the site-wide moderation policy; "" follows it.
     moderation_policy = models.CharField(
         max_length=20,
@@ -49,6 +63,13 @@ class Article(models.Model):
 
     class Meta:
         ordering = ["-published_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["site", "page_url"],
+                condition=models.Q(site__isnull=False),
+                name="one_thread_per_page",
+            )
+        ]
 
     def __str__(self):
         return self.title

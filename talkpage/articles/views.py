@@ -6,7 +6,7 @@ from talkpage.discussion.threads import BadCursor
 
 
 def home(request):
-    articles = Article.objects.published()
+    articles = Article.objects.explainers()
     return render(request, "articles/home.html", {"articles": articles})
 
 
