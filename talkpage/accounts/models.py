@@ -31,6 +31,9 @@ class User(AbstractUser):
     """
 
     email = models.EmailField("email address", max_length=254)
+    # The name shown next to comments when it is not the username: the name
+    # a host site gives its users who sign in through SSO.
+    display_name = models.CharField(max_length=150, blank=True)
     # The username's look-alike key (see talkpage.accounts.names), indexed so
     # that checking a display name against every account is one lookup.
     # Not unique: accounts made before the rule may already share a key.
@@ -48,6 +51,10 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.username
+
+    @property
+    def shown_name(self) -> str:
+        return self.display_name or self.username
 
     def save(self, *args, **kwargs):
         # name_skeleton is a derived column, not business logic: it must match

@@ -108,3 +108,14 @@ class VoteOut(Schema):
     upvotes: int
     downvotes: int
     my_vote: int
+
+
+class SsoIn(Schema):
+    site: str
+    payload: str
+
+
+class SignedInOut(Schema):
+    # Send as "Authorization: Bearer <token>".
+    token: str
+    username: str

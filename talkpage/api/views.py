@@ -21,6 +21,8 @@ from talkpage.api.schemas import (
     PageCommentIn,
     PostedOut,
     ReportIn,
+    SignedInOut,
+    SsoIn,
     ThreadOut,
     VoteIn,
     VoteOut,
@@ -31,6 +33,7 @@ from talkpage.discussion.forms import validate_comment_text, validate_display_na
 from talkpage.discussion.models import Comment
 from talkpage.discussion.threads import SORTS, BadCursor, Node, load_thread_page
 from talkpage.discussion.viewers import Viewer
+from talkpage.embeds import sso
 from talkpage.embeds.models import Site
 from talkpage.embeds.pages import (
     BadPageUrl,
@@ -39,6 +42,7 @@ from talkpage.embeds.pages import (
     normalise_page_url,
     origin_of,
 )
+from talkpage.embeds.tokens import issue_bearer_token
 from talkpage.lib import ratelimit
 from talkpage.lib.network import ban_network_hash, network_hash
 from talkpage.moderation import services as moderation
@@ -168,7 +172,7 @@ def me(request: HttpRequest):
         return {"authenticated": False, "username": None, "is_moderator": False}
     return {
         "authenticated": True,
-        "username": user.username,
+        "username": user.shown_name,
         "is_moderator": user.is_moderator,
     }
 
@@ -482,3 +486,29 @@ def vote_comment(request: HttpRequest, comment_id: int, data: VoteIn):
         "downvotes": tally.downvotes,
         "my_vote": tally.mine,
     }
+
+
+@api.post(
+    "/sso",
+    response={
+        200: SignedInOut,
+        400: Error,
+        401: Error,
+        404: Error,
+        415: Error,
+        429: Error,
+    },
+    summary="Sign a host site's user in with its signed SSO payload",
+)
+def sso_sign_in(request: HttpRequest, data: SsoIn):
+    require_json(request)
+    site = Site.objects.filter(key=data.site).first()
+    if site is None:
+        raise HttpError(404, "No site has that key.")
+    throttle(request, "login_network")
+    try:
+        identity = sso.verify(site, data.payload[:4000])
+    except sso.SsoRefused as refusal:
+        raise HttpError(401, str(refusal)) from None
+    user = sso.user_for(site, identity)
+    return {"token": issue_bearer_token(user), "username": user.shown_name}

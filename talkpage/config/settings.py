@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "talkpage.api.middleware.JsonWritesOnlyMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "talkpage.embeds.auth.BearerTokenMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -252,6 +253,12 @@ TALKPAGE_REPEATS_TO_HOLD = env_int("REPEATS_TO_HOLD", 3)
 TALKPAGE_MIN_SECONDS_TO_POST = env_int("MIN_SECONDS_TO_POST", 2)
 # A comment form older than this has expired (seconds).
 TALKPAGE_FORM_MAX_AGE = env_int("FORM_MAX_AGE", 2 * 24 * 3600)
+
+# --- Embeds ---------------------------------------------------------------
+# Seconds a widget's sign-in (bearer) token lasts.
+TALKPAGE_BEARER_TOKEN_AGE = env_int("BEARER_TOKEN_AGE", 2 * 3600)
+# Longest validity a host site may give an SSO payload (seconds).
+TALKPAGE_SSO_MAX_AGE = env_int("SSO_MAX_AGE", 3600)
 
 # --- Discussion -----------------------------------------------------------
 TALKPAGE_COMMENTS_PER_PAGE = env_int("COMMENTS_PER_PAGE", 50)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("talkpage.articles.urls")),
     path("", include("talkpage.discussion.urls")),
     path("", include("talkpage.moderation.urls")),
+    path("", include("talkpage.embeds.urls")),
     path("accounts/", include("talkpage.accounts.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

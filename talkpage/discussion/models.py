@@ -181,7 +181,7 @@ class Comment(models.Model):
         if self.is_deleted:
             return DELETED
         if self.user_id is not None and not self.anonymous:
-            return self.user.username
+            return self.user.shown_name
         if self.user_id is None and self.author_name:
             return self.author_name
         return ANONYMOUS
@@ -195,7 +195,7 @@ class Comment(models.Model):
         if viewer.user_id == self.user_id:
             return f"{ANONYMOUS} (you)"
         if viewer.is_moderator:
-            return f"{ANONYMOUS} ({self.user.username})"
+            return f"{ANONYMOUS} ({self.user.shown_name})"
         return name
 
     def is_authored_by(self, viewer) -> bool:
