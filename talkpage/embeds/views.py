@@ -1,10 +1,14 @@
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from talkpage.discussion.threads import load_thread_page
+from talkpage.discussion.viewers import Viewer
 from talkpage.embeds.models import Site
+from talkpage.embeds.pages import BadPageUrl, find_thread, origin_of
 from talkpage.embeds.tokens import issue_bearer_token
 
 
@@ -40,4 +44,52 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     )
     # The page holds a token: no Referer leaves it, nobody frames it.
     response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _static_redirect(path: str):
+    @require_GET
+    def view(request: HttpRequest) -> HttpResponse:
+        # The stable address a host page writes, pointing at the current
+        # hashed file (cached for a year); the redirect itself is cached
+        # briefly so a new version reaches host pages within minutes.
+        response = redirect(static(path))
+        response["Cache-Control"] = "public, max-age=300"
+        return response
+
+    return view
+
+
+embed_script = _static_redirect("talkpage/embed.js")
+count_script = _static_redirect("talkpage/count.js")
+
+
+@require_GET
+def thread_fragment(request: HttpRequest) -> HttpResponse:
+    """The visible thread of an embedded page as plain HTML, for static site
+    generators to include at build time and for readers without JavaScript.
+    It shows only what every reader may see, so it can be cached."""
+    site = Site.objects.filter(key=request.GET.get("site", "")).first()
+    url = request.GET.get("url", "")
+    try:
+        thread = find_thread(site, url) if site is not None else None
+    except BadPageUrl:
+        thread = None
+    if site is None or (thread is None and not site.allows(origin_of(url))):
+        return HttpResponse(
+            "Unknown site or page.", status=404, content_type="text/plain"
+        )
+    page = (
+        load_thread_page(thread, viewer=Viewer(), sort="oldest")
+        if thread is not None
+        else None
+    )
+    response = render(
+        request,
+        "embeds/thread_fragment.html",
+        {"thread": thread, "page": page, "viewer": Viewer()},
+    )
+    response["Cache-Control"] = "public, max-age=60"
+    # A fragment is meant to be included by other sites' build tools.
+    response["Access-Control-Allow-Origin"] = "*"
     return response
