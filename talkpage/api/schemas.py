@@ -28,6 +28,8 @@ class CommentOut(Schema):
     in_reply_to: int | None
     # Only for the viewer who may edit (their own comment).
     can_edit: bool
+    # The Markdown source, for the viewer who may edit it; null otherwise.
+    text: str | None = None
     upvotes: int
     downvotes: int
     # The viewer's own vote: 1, -1 or 0.

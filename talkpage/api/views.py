@@ -88,6 +88,7 @@ def not_found(request: HttpRequest, exc: Http404):
 def comment_out(node: Node, viewer: Viewer, votes: dict | None = None) -> dict:
     comment = node.comment
     shown = node.readable and not comment.is_deleted
+    editable = shown and comment.can_edit(by=viewer)
     return {
         "id": comment.pk,
         "url": f"{comment.get_absolute_url()}#{comment.anchor}",
@@ -101,7 +102,8 @@ def comment_out(node: Node, viewer: Viewer, votes: dict | None = None) -> dict:
         "status": comment.status if shown else "removed",
         "deleted": comment.is_deleted,
         "in_reply_to": comment.in_reply_to_id,
-        "can_edit": shown and comment.can_edit(by=viewer),
+        "can_edit": editable,
+        "text": comment.body if editable else None,
         "upvotes": comment.upvotes,
         "downvotes": comment.downvotes,
         "my_vote": (votes or {}).get(comment.pk, 0),

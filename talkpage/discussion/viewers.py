@@ -46,9 +46,17 @@ class Viewer:
         )
 
 
+EDIT_TOKENS_HEADER = "HTTP_X_TALKPAGE_EDIT_TOKENS"  # noqa: S105 (a header name)
+
+
 def read_edit_tokens(request: HttpRequest) -> dict[int, str]:
+    """The edit tokens the reader holds: from our cookie, or (for the embed
+    widget, which keeps them in the host page) from a header of the same
+    ``id:token.id:token`` form."""
     tokens: dict[int, str] = {}
-    for pair in request.COOKIES.get(EDIT_TOKENS_COOKIE, "").split("."):
+    held = request.COOKIES.get(EDIT_TOKENS_COOKIE, "")
+    header = request.META.get(EDIT_TOKENS_HEADER, "")[:4000]
+    for pair in f"{held}.{header}".split("."):
         comment_id, _, token = pair.partition(":")
         if comment_id.isdigit() and token and len(token) <= 64:
             tokens[int(comment_id)] = token

@@ -14,8 +14,9 @@ API_PREFIX = "/api/"
 ALLOWED_METHODS = "GET, POST, PATCH, DELETE"
 ALLOWED_HEADERS = (
     "Content-Type, Authorization, Idempotency-Key, X-Talkpage-Edit-Token, "
-    "X-Talkpage-Voter"
+    "X-Talkpage-Edit-Tokens, X-Talkpage-Voter"
 )
+EXPOSED_HEADERS = "Retry-After"
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
@@ -49,6 +50,7 @@ class ApiCorsMiddleware:
             response["Access-Control-Allow-Methods"] = ALLOWED_METHODS
             response["Access-Control-Allow-Headers"] = ALLOWED_HEADERS
             response["Access-Control-Max-Age"] = "600"
+            response["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
         response["Vary"] = ", ".join(v for v in (response.get("Vary"), "Origin") if v)
         return response
 

@@ -190,3 +190,45 @@ def test_another_sites_secret_does_not_sign_in(client, site):
         other, {"id": "1", "name": "Mallory", "exp": int(time.time()) + 60}
     )
     assert sso_post(client, site, payload).status_code == 401
+
+
+def test_the_popup_chain_stays_connected_to_its_opener(client, alice, site):
+    start = f"/embed/sign-in?site={site.key}&origin={BLOG}"
+    to_login = client.get(start)
+    assert to_login["Cross-Origin-Opener-Policy"] == "unsafe-none"
+    login_page = client.get(to_login["Location"])
+    assert login_page["Cross-Origin-Opener-Policy"] == "unsafe-none"
+    signed_in = client.post(
+        to_login["Location"], {"username": "alice", "password": PASSWORD}
+    )
+    assert signed_in.status_code == 302
+    assert signed_in["Cross-Origin-Opener-Policy"] == "unsafe-none"
+    # Everywhere else the site keeps its strict opener policy.
+    assert client.get("/")["Cross-Origin-Opener-Policy"] == "same-origin"
+
+
+def test_widget_sees_its_own_held_comments_and_their_source(client, article):
+    article.moderation_policy = "hold-all"
+    article.save()
+    posted = (
+        Client()
+        .post(
+            f"/api/v1/articles/{article.slug}/comments",
+            json.dumps({"text": "*mine*"}),
+            content_type="application/json",
+        )
+        .json()
+    )
+    held = f"{posted['comment']['id']}:{posted['edit_token']}"
+    tokens = {"HTTP_X_TALKPAGE_EDIT_TOKENS": held}
+    data = client.get(f"/api/v1/articles/{article.slug}/comments", **tokens).json()
+    [mine] = data["awaiting"]
+    assert mine["text"] == "*mine*"
+    assert mine["can_edit"] is True
+    stranger = client.get(f"/api/v1/articles/{article.slug}/comments").json()
+    assert stranger["awaiting"] == []
+
+
+def test_cors_exposes_retry_after(client, site):
+    response = client.get("/api/v1/me", HTTP_ORIGIN=BLOG)
+    assert response["Access-Control-Expose-Headers"] == "Retry-After"
