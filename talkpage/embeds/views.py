@@ -8,7 +8,11 @@ from django.views.decorators.http import require_GET
 from talkpage.discussion.threads import load_thread_page
 from talkpage.discussion.viewers import Viewer
 from talkpage.embeds.models import Site
-from talkpage.embeds.pages import BadPageUrl, find_thread, origin_of
+from talkpage.embeds.pages import (
+    BadPageUrl,
+    find_thread,
+    origin_of,
+)
 from talkpage.embeds.tokens import issue_bearer_token
 
 
@@ -93,3 +97,22 @@ def thread_fragment(request: HttpRequest) -> HttpResponse:
     # A fragment is meant to be included by other sites' build tools.
     response["Access-Control-Allow-Origin"] = "*"
     return response
+
+
+@require_GET
+def page_thread(request: HttpRequest) -> HttpResponse:
+    """Where the widget's <noscript> link goes: the page's thread here, on
+    Talkpage, readable and answerable without JavaScript. (A GET makes no
+    thread: a page nobody has commented on gets a plain notice.)"""
+    site = Site.objects.filter(key=request.GET.get("site", "")).first()
+    url = request.GET.get("url", "")
+    try:
+        thread = find_thread(site, url) if site is not None else None
+        known_page = site is not None and site.allows(origin_of(url))
+    except BadPageUrl:
+        thread, known_page = None, False
+    if thread is not None:
+        return redirect(thread.get_absolute_url() + "#discussion")
+    if not known_page:
+        return render(request, "errors/404.html", status=404)
+    return render(request, "embeds/no_thread.html", {"site": site, "url": url})

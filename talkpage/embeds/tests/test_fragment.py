@@ -62,3 +62,26 @@ def test_stable_script_addresses_point_at_the_current_files(client, db, path, fi
     assert response.status_code == 302
     assert response["Location"].endswith(f"/static/talkpage/{file}")
     assert "max-age=300" in response["Cache-Control"]
+
+
+def test_noscript_link_leads_to_the_pages_thread_here(client, site):
+    get_or_create_thread(site, f"{BLOG}/post", title="Post")
+    response = client.get(f"/embed/page?site={site.key}&url={BLOG}/post/")
+    assert response.status_code == 302
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    assert "Post your comments" in page.content.decode()
+
+
+def test_noscript_link_makes_no_thread_on_a_get(client, site):
+    from talkpage.articles.models import Article
+
+    response = client.get(f"/embed/page?site={site.key}&url={BLOG}/quiet")
+    assert response.status_code == 200
+    assert "No comments yet" in response.content.decode()
+    assert not Article.objects.exists()
+
+
+def test_noscript_link_for_other_origins_is_404(client, site):
+    response = client.get(f"/embed/page?site={site.key}&url=https://evil.example/")
+    assert response.status_code == 404
