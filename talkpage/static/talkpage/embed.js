@@ -185,8 +185,9 @@
   }
 
   function composer(reply, close) {
-    const text = h("textarea", { name: "text", required: true, maxlength: 10000,
-      rows: reply ? 3 : 5 });
+    // No maxlength: a browser would cut a pasted text silently; the server
+    // refuses an over-long comment with a clear error and the text stays.
+    const text = h("textarea", { name: "text", required: true, rows: reply ? 3 : 5 });
     text.addEventListener("keydown", (e) => {
       const submit = form.querySelector("[type=submit]");
       if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) submit.click();
@@ -196,7 +197,6 @@
     const title = h("h3", { id: `talkpage-h${++seq}` }, t("post"));
     const form = h("form", {
       class: "tp-form",
-      "aria-labelledby": reply ? null : title.id,
       "aria-label": reply ? t("replyTo", reply.author.name || t("anonymous")) : null,
     }, !reply && title, field(t("text"), text), who, err);
     let key, last;
@@ -338,7 +338,7 @@
   };
 
   function edit(c, art, body, slot, opener) {
-    const text = h("textarea", { required: true, maxlength: 10000, rows: 5,
+    const text = h("textarea", { required: true, rows: 5,
       value: sources.get(c.id) ?? c.text ?? plain(c.html) });
     const err = alertBox();
     const cancel = () => {
