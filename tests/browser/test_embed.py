@@ -198,7 +198,11 @@ def widget(page: Page) -> Locator:
 
 
 def main_form(page: Page) -> Locator:
-    return page.get_by_role("form", name="Post your comments")
+    # The main form is found by its heading: it carries no accessible name
+    # of its own, so that the label "Your comment" names only its text box.
+    return page.locator("form.tp-form").filter(
+        has=page.get_by_role("heading", name="Post your comments")
+    )
 
 
 def comment(page: Page, text: str) -> Locator:
