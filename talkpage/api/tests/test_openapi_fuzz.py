@@ -29,4 +29,7 @@ def published_article(db):
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 def test_api_answers_as_its_spec_says(case, published_article):
-    case.call_and_validate()
+    # call_and_validate checks status, content type and body against the
+    # spec, and fails on any server error.
+    response = case.call_and_validate()
+    assert response.status_code < 500
