@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format bench clean
+.PHONY: run test test-postgres lint format bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,12 @@ test: $(VENV)/.installed-test
 	$(BIN)/ruff check talkpage tests bench
 	$(BIN)/ruff format --check talkpage tests bench
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## The suite again on PostgreSQL (browser tests aside), e.g.
+## make test-postgres TALKPAGE_TEST_POSTGRES=postgres://postgres@127.0.0.1:5432/talkpage_ci
+TALKPAGE_TEST_POSTGRES ?= postgres://postgres@127.0.0.1:5432/talkpage_ci
+test-postgres: $(VENV)/.installed-test
+	TALKPAGE_DATABASE_URL=$(TALKPAGE_TEST_POSTGRES) $(BIN)/python -m pytest -m "not browser" -n 2 $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check talkpage tests bench

@@ -17,6 +17,14 @@ class JsonWritesOnlyMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest):
+        if request.path.startswith(API_PREFIX) and _has_nul(request):
+            return JsonResponse(
+                {
+                    "error": "The address contains a NUL character.",
+                    "detail": None,
+                },
+                status=400,
+            )
         if (
             request.path.startswith(API_PREFIX)
             and request.method in WRITE_METHODS
@@ -42,3 +50,7 @@ def _has_body(request: HttpRequest) -> bool:
         return int(request.META.get("CONTENT_LENGTH") or 0) > 0
     except ValueError:
         return True
+
+
+def _has_nul(request: HttpRequest) -> bool:
+    return "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", "")

@@ -1,8 +1,19 @@
 """The shapes the JSON API reads and writes (they make the OpenAPI spec)."""
 
 from datetime import datetime
+from typing import Annotated
 
 from ninja import Schema
+from pydantic import StringConstraints
+
+# Text from a client: any string without NUL characters, which no person
+# types and PostgreSQL cannot store. Declared in the spec, so clients (and
+# the fuzzer) know a NUL is refused with 400.
+Text = Annotated[str, StringConstraints(pattern=r"^[^\x00]*$")]
+
+
+class In(Schema):
+    """A request body."""
 
 
 class Error(Schema):
@@ -66,10 +77,10 @@ class MeOut(Schema):
     is_moderator: bool
 
 
-class CommentIn(Schema):
-    text: str
+class CommentIn(In):
+    text: Text
     # For visitors without an account: the name to show (optional).
-    name: str = ""
+    name: Text = ""
     # For members: show "Anonymous" instead of the username.
     anonymous: bool = False
     reply_to: int | None = None
@@ -77,11 +88,11 @@ class CommentIn(Schema):
 
 class PageCommentIn(CommentIn):
     # The page's title, used when this comment starts its thread.
-    title: str = ""
+    title: Text = ""
 
 
-class CommentEditIn(Schema):
-    text: str
+class CommentEditIn(In):
+    text: Text
 
 
 class PostedOut(Schema):
@@ -92,16 +103,16 @@ class PostedOut(Schema):
     edit_token: str | None = None
 
 
-class ReportIn(Schema):
-    reason: str
-    note: str = ""
+class ReportIn(In):
+    reason: Text
+    note: Text = ""
 
 
 class Done(Schema):
     ok: bool
 
 
-class VoteIn(Schema):
+class VoteIn(In):
     # 1 up, -1 down, 0 to take a vote back.
     value: int
 
@@ -112,9 +123,9 @@ class VoteOut(Schema):
     my_vote: int
 
 
-class SsoIn(Schema):
-    site: str
-    payload: str
+class SsoIn(In):
+    site: Text
+    payload: Text
 
 
 class SignedInOut(Schema):

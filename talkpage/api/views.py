@@ -23,6 +23,7 @@ from talkpage.api.schemas import (
     ReportIn,
     SignedInOut,
     SsoIn,
+    Text,
     ThreadOut,
     VoteIn,
     VoteOut,
@@ -118,9 +119,9 @@ def comment_out(node: Node, viewer: Viewer, votes: dict | None = None) -> dict:
 )
 def list_comments(
     request: HttpRequest,
-    slug: str,
-    sort: str = Query("oldest", description=f"One of: {', '.join(SORTS)}."),
-    after: str = Query("", description="The next_cursor of the previous page."),
+    slug: Text,
+    sort: Text = Query("oldest", description=f"One of: {', '.join(SORTS)}."),
+    after: Text = Query("", description="The next_cursor of the previous page."),
 ):
     article = get_object_or_404(Article.objects.published(), slug=slug)
     if sort not in SORTS:
@@ -156,7 +157,7 @@ def article_out(article: Article) -> ArticleOut:
     response={200: CountsOut, 400: Error},
     summary="Comment counts for up to 100 articles at once",
 )
-def counts(request: HttpRequest, slug: list[str] = Query(...)):
+def counts(request: HttpRequest, slug: list[Text] = Query(...)):
     if len(slug) > MAX_COUNTED_ARTICLES:
         raise HttpError(400, f"Ask for at most {MAX_COUNTED_ARTICLES} articles.")
     found = dict(
@@ -265,7 +266,7 @@ def checked(validate, value, field: str):
     response={201: PostedOut, 202: PostedOut, **WRITE_RESPONSES},
     summary="Post a comment (201: published, 202: held for review)",
 )
-def create_comment(request: HttpRequest, slug: str, data: CommentIn):
+def create_comment(request: HttpRequest, slug: Text, data: CommentIn):
     require_json(request)
     article = get_object_or_404(Article.objects.published(), slug=slug)
     return post_to(request, article, data)
@@ -341,7 +342,7 @@ def list_page_comments(
     site: str,
     url: str,
     sort: str = Query("oldest", description=f"One of: {', '.join(SORTS)}."),
-    after: str = Query("", description="The next_cursor of the previous page."),
+    after: Text = Query("", description="The next_cursor of the previous page."),
 ):
     thread = find_thread(embedding_site(request, site, url), url)
     if thread is None:
@@ -360,7 +361,9 @@ def list_page_comments(
     response={201: PostedOut, 202: PostedOut, **WRITE_RESPONSES},
     summary="Comment on an embedding site's page (its thread starts here)",
 )
-def create_page_comment(request: HttpRequest, site: str, url: str, data: PageCommentIn):
+def create_page_comment(
+    request: HttpRequest, site: Text, url: Text, data: PageCommentIn
+):
     require_json(request)
     embedding = embedding_site(request, site, url)
     return post_to(
@@ -373,7 +376,7 @@ def create_page_comment(request: HttpRequest, site: str, url: str, data: PageCom
     response={200: CountsOut, 400: Error, 403: Error, 404: Error},
     summary="Comment counts for up to 100 pages of one embedding site",
 )
-def page_counts(request: HttpRequest, site: str, url: list[str] = Query(...)):
+def page_counts(request: HttpRequest, site: Text, url: list[Text] = Query(...)):
     if len(url) > MAX_COUNTED_ARTICLES:
         raise HttpError(400, f"Ask for at most {MAX_COUNTED_ARTICLES} pages.")
     embedding = Site.objects.filter(key=site).first()

@@ -6,6 +6,8 @@ error, and a status, content type and body that match what is declared.
 
 import pytest
 import schemathesis
+from django.core import signals
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 
 from talkpage.config.wsgi import application
@@ -14,6 +16,18 @@ from talkpage.testing import make_article
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """Django closes "old" database connections at the end of each request;
+    inside a test that would close the test's own transaction (PostgreSQL).
+    Django's test client unhooks this the same way."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture

@@ -99,7 +99,10 @@ def test_management_command_reports_counts_and_failures(tmp_path, capsys):
         call_command("import_articles", str(tmp_path))
 
 
+@pytest.mark.django_db(transaction=True)
 def test_cli_import_articles(tmp_path, capsys):
+    # transaction=True: a management command run from the command line
+    # closes the database connections when it ends.
     write(tmp_path, "sky.md", ARTICLE)
     assert talkpage_main(["import-articles", str(tmp_path)]) == 0
     assert Article.objects.filter(slug="sky").exists()
