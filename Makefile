@@ -29,11 +29,13 @@ test: $(VENV)/.installed-test
 	$(BIN)/ruff format --check talkpage tests bench
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-## The suite again on PostgreSQL (browser tests aside), e.g.
-## make test-postgres TALKPAGE_TEST_POSTGRES=postgres://postgres@127.0.0.1:5432/talkpage_ci
+## The suite again on PostgreSQL and Redis (browser tests aside). Tests use
+## Redis databases 14 and 15; set TALKPAGE_TEST_REDIS= (empty) to leave Redis out.
 TALKPAGE_TEST_POSTGRES ?= postgres://postgres@127.0.0.1:5432/talkpage_ci
+TALKPAGE_TEST_REDIS ?= redis://127.0.0.1:6379/15
 test-postgres: $(VENV)/.installed-test
-	TALKPAGE_DATABASE_URL=$(TALKPAGE_TEST_POSTGRES) $(BIN)/python -m pytest -m "not browser" -n 2 $(PYTEST_ARGS)
+	TALKPAGE_DATABASE_URL=$(TALKPAGE_TEST_POSTGRES) TALKPAGE_REDIS_URL=$(TALKPAGE_TEST_REDIS) \
+		$(BIN)/python -m pytest -m "not browser" -n 2 $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check talkpage tests bench

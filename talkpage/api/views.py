@@ -7,10 +7,11 @@ here decides what a reader may see or do.
 from django.core.exceptions import ValidationError as FormError
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import NinjaAPI, Query, Status
+from ninja import NinjaAPI, Path, Query, Status
 from ninja.errors import HttpError, ValidationError
 
 from talkpage.api.schemas import (
+    NO_NUL,
     ArticleOut,
     CommentEditIn,
     CommentIn,
@@ -51,6 +52,8 @@ from talkpage.moderation.models import ReportReason
 from talkpage.moderation.services import policy_for
 
 MAX_COUNTED_ARTICLES = 100
+SORT_HELP = f"One of: {', '.join(SORTS)}."
+AFTER_HELP = "The next_cursor of the previous page."
 
 api = NinjaAPI(
     title="Talkpage API",
@@ -119,9 +122,13 @@ def comment_out(node: Node, viewer: Viewer, votes: dict | None = None) -> dict:
 )
 def list_comments(
     request: HttpRequest,
-    slug: Text,
-    sort: Text = Query("oldest", description=f"One of: {', '.join(SORTS)}."),
-    after: Text = Query("", description="The next_cursor of the previous page."),
+    slug: str = Path(..., pattern=NO_NUL),
+    sort: str = Query(
+        "oldest", pattern=NO_NUL, description=f"One of: {', '.join(SORTS)}."
+    ),
+    after: str = Query(
+        "", pattern=NO_NUL, description="The next_cursor of the previous page."
+    ),
 ):
     article = get_object_or_404(Article.objects.published(), slug=slug)
     if sort not in SORTS:
@@ -266,7 +273,9 @@ def checked(validate, value, field: str):
     response={201: PostedOut, 202: PostedOut, **WRITE_RESPONSES},
     summary="Post a comment (201: published, 202: held for review)",
 )
-def create_comment(request: HttpRequest, slug: Text, data: CommentIn):
+def create_comment(
+    request: HttpRequest, data: CommentIn, slug: str = Path(..., pattern=NO_NUL)
+):
     require_json(request)
     article = get_object_or_404(Article.objects.published(), slug=slug)
     return post_to(request, article, data)
@@ -339,10 +348,14 @@ def embedding_site(request: HttpRequest, site_key: str, url: str) -> Site:
 )
 def list_page_comments(
     request: HttpRequest,
-    site: str,
-    url: str,
-    sort: str = Query("oldest", description=f"One of: {', '.join(SORTS)}."),
-    after: Text = Query("", description="The next_cursor of the previous page."),
+    site: str = Query(..., pattern=NO_NUL),
+    url: str = Query(..., pattern=NO_NUL),
+    sort: str = Query(
+        "oldest", pattern=NO_NUL, description=f"One of: {', '.join(SORTS)}."
+    ),
+    after: str = Query(
+        "", pattern=NO_NUL, description="The next_cursor of the previous page."
+    ),
 ):
     thread = find_thread(embedding_site(request, site, url), url)
     if thread is None:
@@ -362,7 +375,10 @@ def list_page_comments(
     summary="Comment on an embedding site's page (its thread starts here)",
 )
 def create_page_comment(
-    request: HttpRequest, site: Text, url: Text, data: PageCommentIn
+    request: HttpRequest,
+    data: PageCommentIn,
+    site: str = Query(..., pattern=NO_NUL),
+    url: str = Query(..., pattern=NO_NUL),
 ):
     require_json(request)
     embedding = embedding_site(request, site, url)
@@ -376,7 +392,11 @@ def create_page_comment(
     response={200: CountsOut, 400: Error, 403: Error, 404: Error},
     summary="Comment counts for up to 100 pages of one embedding site",
 )
-def page_counts(request: HttpRequest, site: Text, url: list[Text] = Query(...)):
+def page_counts(
+    request: HttpRequest,
+    site: str = Query(..., pattern=NO_NUL),
+    url: list[Text] = Query(...),
+):
     if len(url) > MAX_COUNTED_ARTICLES:
         raise HttpError(400, f"Ask for at most {MAX_COUNTED_ARTICLES} pages.")
     embedding = Site.objects.filter(key=site).first()

@@ -23,3 +23,10 @@ STORAGES = {
 
 # WhiteNoise warns about a missing static root; tests serve nothing from it.
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
+
+# With a shared Redis, parallel test workers would clear each other's
+# counters: each xdist worker gets a database of its own (15, 14, ...).
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+if CACHES["default"]["BACKEND"].endswith("RedisCache") and _worker:  # noqa: F405
+    _base_url = CACHES["default"]["LOCATION"].rsplit("/", 1)[0]  # noqa: F405
+    CACHES["default"]["LOCATION"] = f"{_base_url}/{15 - int(_worker[2:] or 0)}"  # noqa: F405

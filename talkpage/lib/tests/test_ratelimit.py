@@ -131,8 +131,18 @@ def test_rates_are_read_on_every_call(settings, clock):
 
 
 def test_keys_never_reach_the_cache_in_clear(rates, clock):
-    from django.core.cache import cache
+    from unittest import mock
 
-    ratelimit.hit("address", "alice@example.org", "test")
+    from django.core.cache import caches
 
-    assert not any("alice" in key for key in cache._cache)  # locmem internals
+    cache = caches["default"]
+    with (
+        mock.patch.object(cache, "add", wraps=cache.add) as add,
+        mock.patch.object(cache, "incr", wraps=cache.incr) as incr,
+    ):
+        ratelimit.hit("address", "alice@example.org", "test")
+        ratelimit.hit("address", "alice@example.org", "test")
+
+    keys = [call.args[0] for call in add.call_args_list + incr.call_args_list]
+    assert keys
+    assert not any("alice" in key for key in keys)
