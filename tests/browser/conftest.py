@@ -27,6 +27,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from chromium import CHROMIUM, CHROMIUM_ARGS
 from playwright.sync_api import (
     Browser,
     BrowserContext,
@@ -36,15 +37,6 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SERVER_START_TIMEOUT = 30
 # The rate limits real visitors get would stop a test suite that posts from
 # one address dozens of times a minute.

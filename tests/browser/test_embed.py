@@ -26,22 +26,12 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
+from chromium import CHROMIUM, CHROMIUM_ARGS
 from embed_host import HostSite, article_page, list_page, serve_host
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
 pytestmark = pytest.mark.browser
 
-# The same Chromium and flags as conftest's browser; a persistent context
-# (needed to set the cookie preference) is launched on its own.
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 # Chromium's CookieControlsMode preference: 0 allows third-party cookies,
 # 1 blocks them (Settings › Third-party cookies › Block).
 ALLOW_THIRD_PARTY_COOKIES = 0
