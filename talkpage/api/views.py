@@ -34,7 +34,7 @@ from talkpage.discussion import services
 from talkpage.discussion.forms import validate_comment_text, validate_display_name
 from talkpage.discussion.models import Comment
 from talkpage.discussion.threads import SORTS, BadCursor, Node, load_thread_page
-from talkpage.discussion.viewers import Viewer
+from talkpage.discussion.viewers import Viewer, visitor_voter_key
 from talkpage.embeds import sso
 from talkpage.embeds.models import Site
 from talkpage.embeds.pages import (
@@ -135,7 +135,7 @@ def list_comments(
         raise HttpError(400, f"sort must be one of: {', '.join(SORTS)}.")
     viewer = Viewer.from_request(request)
     if not viewer.voter_key:
-        viewer.voter_key = visitor_voter_key(request)
+        viewer.voter_key = visitor_voter_key(request.META.get(VOTER_HEADER, ""))
     try:
         page = load_thread_page(article, viewer=viewer, sort=sort, after=after)
     except BadCursor:
@@ -233,15 +233,6 @@ def too_many(request: HttpRequest, exc: TooManyRequests):
 VOTER_HEADER = "HTTP_X_TALKPAGE_VOTER"
 
 
-def visitor_voter_key(request: HttpRequest) -> str:
-    """A visitor's voter key from the X-Talkpage-Voter header, or ""."""
-    visitor = request.META.get(VOTER_HEADER, "")
-    plain = visitor.replace("-", "").replace("_", "")
-    if 16 <= len(visitor) <= 64 and plain.isascii() and plain.isalnum():
-        return f"visitor:{visitor}"
-    return ""
-
-
 def viewer_of(request: HttpRequest, comment_id: int) -> Viewer:
     viewer = Viewer.from_request(request)
     token = request.META.get(EDIT_TOKEN_HEADER, "")[:64]
@@ -327,11 +318,16 @@ def post_to(request: HttpRequest, article: Article, data: CommentIn):
 # --- Embedded pages' threads -------------------------------------------------
 
 
-def embedding_site(request: HttpRequest, site_key: str, url: str) -> Site:
-    """The site whose page ``url`` is, checked against its allowed origins."""
+def site_or_404(site_key: str) -> Site:
     site = Site.objects.filter(key=site_key).first()
     if site is None:
         raise HttpError(404, "No site has that key.")
+    return site
+
+
+def embedding_site(request: HttpRequest, site_key: str, url: str) -> Site:
+    """The site whose page ``url`` is, checked against its allowed origins."""
+    site = site_or_404(site_key)
     try:
         normalise_page_url(url)
     except BadPageUrl as error:
@@ -399,9 +395,7 @@ def page_counts(
 ):
     if len(url) > MAX_COUNTED_ARTICLES:
         raise HttpError(400, f"Ask for at most {MAX_COUNTED_ARTICLES} pages.")
-    embedding = Site.objects.filter(key=site).first()
-    if embedding is None:
-        raise HttpError(404, "No site has that key.")
+    embedding = site_or_404(site)
     wanted = {}
     for given in url:
         try:
@@ -489,7 +483,7 @@ def vote_comment(request: HttpRequest, comment_id: int, data: VoteIn):
     comment = get_object_or_404(Comment.objects.visible(), pk=comment_id)
     viewer = viewer_of(request, comment_id)
     if not request.user.is_authenticated:
-        viewer.voter_key = visitor_voter_key(request)
+        viewer.voter_key = visitor_voter_key(request.META.get(VOTER_HEADER, ""))
         if not viewer.voter_key:
             raise HttpError(401, "Sign in, or send an X-Talkpage-Voter id.")
     if data.value not in (1, -1, 0):
@@ -527,9 +521,7 @@ def vote_comment(request: HttpRequest, comment_id: int, data: VoteIn):
 )
 def sso_sign_in(request: HttpRequest, data: SsoIn):
     require_json(request)
-    site = Site.objects.filter(key=data.site).first()
-    if site is None:
-        raise HttpError(404, "No site has that key.")
+    site = site_or_404(data.site)
     throttle(request, "login_network")
     try:
         identity = sso.verify(site, data.payload[:4000])

@@ -31,11 +31,9 @@ class Viewer:
         user = request.user
         tokens = read_edit_tokens(request)
         if not user.is_authenticated:
-            visitor = request.COOKIES.get(VOTER_COOKIE, "")
-            plain = visitor.replace("-", "").replace("_", "")
-            valid = 16 <= len(visitor) <= 64 and plain.isascii() and plain.isalnum()
             return cls(
-                edit_tokens=tokens, voter_key=f"visitor:{visitor}" if valid else ""
+                edit_tokens=tokens,
+                voter_key=visitor_voter_key(request.COOKIES.get(VOTER_COOKIE, "")),
             )
         return cls(
             user_id=user.pk,
@@ -47,6 +45,15 @@ class Viewer:
 
 
 EDIT_TOKENS_HEADER = "HTTP_X_TALKPAGE_EDIT_TOKENS"  # noqa: S105 (a header name)
+
+
+def visitor_voter_key(visitor_id: str) -> str:
+    """The voter key of a visitor's random id (from our cookie, or from the
+    embed widget's header), or "" if the id is not one we could have made."""
+    plain = visitor_id.replace("-", "").replace("_", "")
+    if 16 <= len(visitor_id) <= 64 and plain.isascii() and plain.isalnum():
+        return f"visitor:{visitor_id}"
+    return ""
 
 
 def read_edit_tokens(request: HttpRequest) -> dict[int, str]:
