@@ -13,10 +13,19 @@ import os
 
 logger = logging.getLogger("talkpage.server")
 
-# Python threads per worker for blocking work. A request waiting for the
-# SQLite write lock holds one of these, not the whole worker; granian's
-# default (hundreds) measured slower and larger.
-BLOCKING_THREADS_PER_WORKER = 4
+
+def blocking_threads_per_worker() -> int:
+    """Python threads per worker for blocking work: the requests Django runs
+    at once (``TALKPAGE_MAX_CONCURRENT_REQUESTS``), those waiting their turn
+    and spare ones that refuse the rest with a quick 503 (see
+    talkpage/lib/overload.py). Only the admitted ones compete for the GIL;
+    granian's default of hundreds, all running Django, measured slower. A
+    request waiting for the SQLite write lock holds one, not the worker."""
+    from django.conf import settings
+
+    from talkpage.lib.overload import blocking_threads_for
+
+    return blocking_threads_for(settings.TALKPAGE_MAX_CONCURRENT_REQUESTS)
 
 
 def prepare() -> None:
@@ -49,7 +58,7 @@ def serve(*, host: str, port: int, workers: int | None) -> int:
         interface=Interfaces.WSGI,
         websockets=False,
         workers=workers or os.cpu_count() or 1,
-        blocking_threads=BLOCKING_THREADS_PER_WORKER,
+        blocking_threads=blocking_threads_per_worker(),
         # Without this, one crashed worker stops the whole server.
         respawn_failed_workers=True,
         # Long enough for a request that waits on the database to finish.

@@ -66,7 +66,16 @@ class User(AbstractUser):
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "username" in update_fields:
             kwargs["update_fields"] = {*update_fields, "name_skeleton"}
+        existed = self.pk is not None
         super().save(*args, **kwargs)
+        names = {"username", "display_name"}
+        if existed and (update_fields is None or names & set(update_fields)):
+            # Their name is on every page they commented on.
+            from talkpage.articles.models import Article
+
+            Article.objects.filter(
+                pk__in=self.comments.values("article_id")
+            ).discussion_changed()
 
     @cached_property
     def is_moderator(self) -> bool:

@@ -4,9 +4,13 @@ It reads and writes through the same services as the HTML pages; nothing
 here decides what a reader may see or do.
 """
 
+import hashlib
+from dataclasses import dataclass
+
 from django.core.exceptions import ValidationError as FormError
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.http import quote_etag
 from ninja import NinjaAPI, Path, Query, Status
 from ninja.errors import HttpError, ValidationError
 
@@ -29,12 +33,26 @@ from talkpage.api.schemas import (
     VoteIn,
     VoteOut,
 )
-from talkpage.articles.models import Article
-from talkpage.discussion import services
+from talkpage.articles.models import Article, DiscussionStamp
+from talkpage.discussion import cache, services
 from talkpage.discussion.forms import validate_comment_text, validate_display_name
 from talkpage.discussion.models import Comment
-from talkpage.discussion.threads import SORTS, BadCursor, Node, load_thread_page
-from talkpage.discussion.viewers import Viewer, visitor_voter_key
+from talkpage.discussion.threads import (
+    SORTS,
+    BadCursor,
+    Node,
+    ThreadPage,
+    authors_of,
+    awaiting_of,
+    load_thread_page,
+    votes_of,
+)
+from talkpage.discussion.viewers import (
+    VOTER_HEADER,
+    Viewer,
+    is_nobody_in_particular,
+    visitor_voter_key,
+)
 from talkpage.embeds import sso
 from talkpage.embeds.models import Site
 from talkpage.embeds.pages import (
@@ -130,16 +148,56 @@ def list_comments(
         "", pattern=NO_NUL, description="The next_cursor of the previous page."
     ),
 ):
-    article = get_object_or_404(Article.objects.published(), slug=slug)
+    stamp = Article.objects.discussion_stamp(slug)
+    if stamp is None:
+        raise Http404("No article here.")
     if sort not in SORTS:
         raise HttpError(400, f"sort must be one of: {', '.join(SORTS)}.")
+    try:
+        return thread_response(request, stamp, sort=sort, after=after)
+    except BadCursor:
+        raise HttpError(400, "after is not a cursor from this API.") from None
+
+
+def thread_response(
+    request: HttpRequest, stamp: DiscussionStamp, *, sort: str, after: str
+) -> HttpResponse:
+    """One page of a discussion as JSON (see discussion/cache.py): the
+    shared bytes for a reader with no cookies or tokens, the shared page
+    with the reader's own comments and votes laid over it for anyone else,
+    and a page built from the database for a moderator."""
+    if is_nobody_in_particular(request):
+        etag = cache.etag_for(stamp, "api", sort, after)
+        modified = cache.last_modified(stamp)
+        unchanged = cache.not_modified(request, etag, modified)
+        if unchanged is not None:
+            return cache.shared_headers(unchanged, etag, modified)
+        body = cache.remembered(
+            cache.cache_key(stamp, "api-body", sort, after),
+            lambda: thread_json(request, shared_thread(stamp, sort, after).data),
+        )
+        response = HttpResponse(body, content_type="application/json")
+        return cache.shared_headers(response, etag, modified)
+
+    article = get_object_or_404(Article.objects.published(), pk=stamp.pk)
     viewer = Viewer.from_request(request)
     if not viewer.voter_key:
         viewer.voter_key = visitor_voter_key(request.META.get(VOTER_HEADER, ""))
-    try:
+    if viewer.is_moderator:
         page = load_thread_page(article, viewer=viewer, sort=sort, after=after)
-    except BadCursor:
-        raise HttpError(400, "after is not a cursor from this API.") from None
+        data = thread_out(article, page, viewer)
+    else:
+        data = personalised_thread(article, sort, after, viewer)
+    body = thread_json(request, data)
+    etag = quote_etag(hashlib.sha256(body.encode()).hexdigest()[:32])
+    unchanged = cache.not_modified(request, etag, cache.last_modified(article))
+    if unchanged is not None:
+        return cache.personal_headers(unchanged, etag)
+    response = HttpResponse(body, content_type="application/json")
+    return cache.personal_headers(response, etag)
+
+
+def thread_out(article: Article, page: ThreadPage, viewer: Viewer) -> dict:
     return {
         "article": article_out(article),
         "sort": page.sort,
@@ -147,6 +205,67 @@ def list_comments(
         "next_cursor": page.next_cursor,
         "awaiting": [comment_out(Node(c), viewer) for c in page.awaiting],
     }
+
+
+def thread_json(request: HttpRequest, data: dict) -> str:
+    """The page as the schema says, rendered as ninja renders responses."""
+    checked = ThreadOut.model_validate(data).model_dump()
+    return api.renderer.render(request, checked, response_status=200)
+
+
+@dataclass
+class SharedThread:
+    data: dict
+    # Every comment on the page and its author's account (or None).
+    authors: dict[int, int | None]
+
+
+def shared_thread(
+    stamp: Article | DiscussionStamp, sort: str, after: str
+) -> SharedThread:
+    def build() -> SharedThread:
+        article = Article.objects.get(pk=stamp.pk)
+        page = load_thread_page(article, viewer=Viewer(), sort=sort, after=after)
+        return SharedThread(
+            data=thread_out(article, page, Viewer()), authors=authors_of(page.threads)
+        )
+
+    return cache.remembered(cache.cache_key(stamp, "api-data", sort, after), build)
+
+
+def personalised_thread(
+    article: Article, sort: str, after: str, viewer: Viewer
+) -> dict:
+    """The shared page with this reader's own comments (edit rights, held
+    replies, "Anonymous (you)") and votes in place."""
+    shared = shared_thread(article, sort, after)
+    data = shared.data  # the cache hands out a copy of its own
+    votes = votes_of(viewer.voter_key, list(shared.authors))
+    own = cache.own_among(shared.authors, viewer)
+    by_id = {}
+    pending = list(data["comments"])
+    while pending:
+        out = pending.pop()
+        by_id[out["id"]] = out
+        pending.extend(out["replies"])
+    for pk, value in votes.items():
+        by_id[pk]["my_vote"] = value
+    if own:
+        comments = Comment.objects.filter(pk__in=own).select_related(
+            "user", "in_reply_to", "in_reply_to__user"
+        )
+        for comment in comments:
+            mine = comment_out(
+                Node(comment, readable=comment.readable_by(viewer)), viewer, votes
+            )
+            mine.pop("replies")
+            by_id[comment.pk].update(mine)
+    if not after:
+        data["awaiting"] = [
+            comment_out(Node(c), viewer)
+            for c in awaiting_of(article, viewer, shown=shared.authors)
+        ]
+    return data
 
 
 def article_out(article: Article) -> ArticleOut:
@@ -228,9 +347,6 @@ def too_many(request: HttpRequest, exc: TooManyRequests):
     response = http_error(request, exc)
     response["Retry-After"] = str(exc.retry_after)
     return response
-
-
-VOTER_HEADER = "HTTP_X_TALKPAGE_VOTER"
 
 
 def viewer_of(request: HttpRequest, comment_id: int) -> Viewer:

@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "talkpage.embeds.popup.SignInPopupOpenerMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "talkpage.lib.overload.ConcurrencyLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "talkpage.embeds.cors.ApiCorsMiddleware",
@@ -112,33 +113,91 @@ SQLITE_OPTIONS = {
     "transaction_mode": "IMMEDIATE",
     "timeout": 20,
 }
+# PostgreSQL: a bounded wait to connect, and no statement or forgotten
+# transaction may hold a worker (or row locks) for long.
+POSTGRES_OPTIONS = {
+    "connect_timeout": 5,
+    "options": (
+        "-c statement_timeout=30000 -c idle_in_transaction_session_timeout=60000"
+    ),
+}
 _database_url = env("DATABASE_URL")
 if _database_url:
-    DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
-    if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-        DATABASES["default"]["OPTIONS"] = dict(SQLITE_OPTIONS)
+    DATABASES = {"default": dj_database_url.parse(_database_url)}
 else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": DATA_DIR / "talkpage.sqlite3",
-            "OPTIONS": dict(SQLITE_OPTIONS),
         }
     }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = dict(SQLITE_OPTIONS)
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["OPTIONS"] = {
+        **POSTGRES_OPTIONS,
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
+# Persistent connections: the server runs a fixed, small set of threads per
+# worker (talkpage/server.py), so one connection per thread is the pool;
+# opening one per request cost more than the cached read it serves.
+DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 300)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- Cache (rate limits) --------------------------------------------------
+# --- Read replicas (optional) ---------------------------------------------
+# Readers with nothing of their own read from a replica; writers, signed-in
+# readers and transactions use the primary (talkpage/config/routers.py).
+TALKPAGE_DATABASE_REPLICAS = []
+for _number, _replica_url in enumerate(env_list("DATABASE_REPLICA_URLS"), start=1):
+    _replica = dj_database_url.parse(_replica_url)
+    if _replica["ENGINE"] != DATABASES["default"]["ENGINE"]:
+        raise ImproperlyConfigured(
+            f"TALKPAGE_DATABASE_REPLICA_URLS: replica {_number} is not the same "
+            "kind of database as TALKPAGE_DATABASE_URL"
+        )
+    _replica["OPTIONS"] = {
+        **{
+            "django.db.backends.sqlite3": SQLITE_OPTIONS,
+            "django.db.backends.postgresql": POSTGRES_OPTIONS,
+        }.get(_replica["ENGINE"], {}),
+        **_replica.get("OPTIONS", {}),
+    }
+    _replica["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
+    _replica["CONN_HEALTH_CHECKS"] = True
+    # Tests read and write one test database, the primary's.
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES[f"replica{_number}"] = _replica
+    TALKPAGE_DATABASE_REPLICAS.append(f"replica{_number}")
+if TALKPAGE_DATABASE_REPLICAS:
+    DATABASE_ROUTERS = ["talkpage.config.routers.ReplicaRouter"]
+    MIDDLEWARE = ["talkpage.config.routers.ReplicaReadsMiddleware", *MIDDLEWARE]
+
+# --- Cache (rate limits, sessions, rendered threads) ----------------------
+# With Redis every process shares one cache, so rate limits count across
+# all of them and sessions are read from memory (and written through to the
+# database, so a Redis restart signs nobody out).
 _redis_url = env("REDIS_URL")
 if _redis_url:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": _redis_url,
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# How long a proxy or CDN may keep a page or API read for readers without
+# cookies (s-maxage). Browsers always revalidate (cheaply: ETag, 304).
+TALKPAGE_SHARED_CACHE_SECONDS = env_int("SHARED_CACHE_SECONDS", 10)
+# How long a rendered page of a discussion stays in the cache. Entries are
+# keyed by the discussion's version, so this bounds memory, not staleness;
+# 0 turns the cache off (for measuring).
+TALKPAGE_DISCUSSION_CACHE_SECONDS = env_int("DISCUSSION_CACHE_SECONDS", 3600)
 
 # --- Accounts -------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -214,6 +273,9 @@ CONTENT_SECURITY_POLICY = {
 TALKPAGE_MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", 256 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = TALKPAGE_MAX_REQUEST_BYTES
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
+# Requests each worker process lets into Django at once; more wait briefly or
+# get a quick 503 (talkpage/lib/overload.py).
+TALKPAGE_MAX_CONCURRENT_REQUESTS = env_int("MAX_CONCURRENT_REQUESTS", 8)
 
 TALKPAGE_RATE_LIMITS = {
     # A person in a lively discussion writes a few comments a minute; a script

@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.db import transaction
 
+from talkpage.articles.models import Article
 from talkpage.discussion.models import Comment
 from talkpage.moderation import services as moderation
 
@@ -38,3 +40,19 @@ class CommentAdmin(admin.ModelAdmin):
         _decision(moderation.hide, "Hide selected comments"),
         _decision(moderation.restore, "Restore selected comments"),
     ]
+
+    def save_model(self, request, obj, form, change):
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            Article.objects.filter(pk=obj.article_id).discussion_changed()
+
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            super().delete_model(request, obj)
+            Article.objects.filter(pk=obj.article_id).discussion_changed()
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            articles = list(queryset.values_list("article_id", flat=True))
+            super().delete_queryset(request, queryset)
+            Article.objects.filter(pk__in=articles).discussion_changed()

@@ -133,13 +133,16 @@ def _repeat_of(earlier: Comment, *, article: Article, text: str) -> PostedCommen
 
 
 def _count(comment: Comment, delta: int) -> None:
-    Article.objects.filter(pk=comment.article_id).update(
-        comment_count=F("comment_count") + delta
-    )
-    if comment.root_id is not None:
+    """Change the visible-comment counts by ``delta`` and mark the
+    discussion changed (the thread's root row first, then the article's:
+    see ArticleQuerySet.discussion_changed)."""
+    if delta and comment.root_id is not None:
         Comment.objects.filter(pk=comment.root_id).update(
             reply_count=F("reply_count") + delta
         )
+    Article.objects.filter(pk=comment.article_id).discussion_changed(
+        comment_delta=delta
+    )
 
 
 def check_not_duplicate(*, user, network_hash: str, fingerprint: str) -> None:
@@ -216,9 +219,13 @@ def edit_comment(*, comment: Comment, text: str) -> Comment:
     comment.fingerprint = fingerprint_of(text)
     comment.edited_at = timezone.now()
     comment.spam_score = screening.spam_score
-    comment.save(
-        update_fields=["body", "body_html", "fingerprint", "edited_at", "spam_score"]
-    )
+    with transaction.atomic():
+        comment.save(
+            update_fields=[
+                "body", "body_html", "fingerprint", "edited_at", "spam_score",
+            ]
+        )  # fmt: skip
+        _count(comment, 0)
     if screening.status != Status.PUBLISHED and comment.is_published:
         Comment.objects.filter(pk=comment.pk).update(
             moderation_reasons=["edited", *screening.reasons]
@@ -250,8 +257,7 @@ def delete_comment(*, comment: Comment) -> None:
             author_name="",
             edit_token_hash="",
         )
-        if was_counted:
-            _count(current, -1)
+        _count(current, -1 if was_counted else 0)
     comment.refresh_from_db()
 
 
@@ -296,4 +302,5 @@ def vote(*, comment: Comment, voter_key: str, user, value: int) -> VoteTally:
         locked.downvotes += (value == -1) - (before == -1)
         locked.best_score = wilson_lower_bound(locked.upvotes, locked.downvotes)
         locked.save(update_fields=["upvotes", "downvotes", "best_score"])
+        _count(locked, 0)
     return VoteTally(locked.upvotes, locked.downvotes, value)

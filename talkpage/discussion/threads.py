@@ -7,6 +7,7 @@ threads on the page come in one more query through the ``root`` index.
 """
 
 import struct
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -117,12 +118,14 @@ def load_thread_page(
     )
     roots = roots[:per_page]
     replies = _replies_of([r.pk for r in roots])
+    threads = _build_trees(roots, replies, viewer)
+    in_place = {pk for node in threads for pk in node.comment_ids()}
     return ThreadPage(
-        threads=_build_trees(roots, replies, viewer),
+        threads=threads,
         sort=sort,
         next_cursor=next_cursor,
         is_first_page=not after,
-        awaiting=[] if after else _awaiting_of(article, viewer),
+        awaiting=[] if after else awaiting_of(article, viewer, shown=in_place),
         my_votes=votes_of(viewer.voter_key, [c.pk for c in [*roots, *replies]]),
     )
 
@@ -130,6 +133,17 @@ def load_thread_page(
 def load_single_thread(root: Comment, *, viewer: Viewer) -> Node | None:
     trees = _build_trees([root], _replies_of([root.pk]), viewer)
     return trees[0] if trees else None
+
+
+def authors_of(threads: list[Node]) -> dict[int, int | None]:
+    """Every comment in ``threads`` and its author's account (or None)."""
+    authors: dict[int, int | None] = {}
+    pending = list(threads)
+    while pending:
+        node = pending.pop()
+        authors[node.comment.pk] = node.comment.user_id
+        pending.extend(node.children)
+    return authors
 
 
 def votes_of(voter_key: str, comment_ids: list[int]) -> dict[int, int]:
@@ -143,10 +157,13 @@ def votes_of(voter_key: str, comment_ids: list[int]) -> dict[int, int]:
     )
 
 
-def _awaiting_of(article: Article, viewer: Viewer) -> list[Comment]:
-    """The viewer's own held top-level comments: shown to them, marked.
-    One with visible replies (held by reports after people answered) is
-    shown in its thread instead, like any other."""
+def awaiting_of(
+    article: Article, viewer: Viewer, *, shown: Collection[int] = ()
+) -> list[Comment]:
+    """The viewer's own comments still awaiting a moderator that the page
+    does not already show in place (``shown``): listed above the threads,
+    marked, for their author only. Replies are included: a held reply has
+    no place in a thread others read."""
     if viewer.user_id is None and not viewer.edit_tokens:
         return []
     mine = Q(pk__in=list(viewer.edit_tokens))
@@ -155,12 +172,14 @@ def _awaiting_of(article: Article, viewer: Viewer) -> list[Comment]:
     held = Comment.objects.filter(
         mine,
         article=article,
-        parent__isnull=True,
         status=Status.HELD,
         deleted_at__isnull=True,
-        reply_count=0,
-    ).select_related("user")
-    return [c for c in held.order_by("-created_at")[:20] if c.readable_by(viewer)]
+    ).select_related("user", "in_reply_to", "in_reply_to__user")
+    return [
+        c
+        for c in held.order_by("-created_at")[:20]
+        if c.pk not in shown and c.readable_by(viewer)
+    ]
 
 
 def _replies_of(root_ids: list[int]) -> list[Comment]:

@@ -45,6 +45,32 @@ class Viewer:
 
 
 EDIT_TOKENS_HEADER = "HTTP_X_TALKPAGE_EDIT_TOKENS"  # noqa: S105 (a header name)
+# The embed widget's visitor id, for votes (it cannot rely on our cookies).
+VOTER_HEADER = "HTTP_X_TALKPAGE_VOTER"
+# Django's message cookie: a reader with a message waiting must get a page
+# rendered for them, or the message would be neither shown nor consumed.
+MESSAGES_COOKIE = "messages"
+
+
+def is_nobody_in_particular(request: HttpRequest) -> bool:
+    """Whether the request carries nothing that could make its page differ
+    from anyone else's: no session, no edit tokens, no voter id, no waiting
+    message, no API token. Such readers share cached pages byte for byte."""
+    cookies = request.COOKIES
+    for name in (
+        settings.SESSION_COOKIE_NAME,
+        EDIT_TOKENS_COOKIE,
+        VOTER_COOKIE,
+        MESSAGES_COOKIE,
+    ):
+        if name in cookies:
+            return False
+    meta = request.META
+    return not (
+        meta.get("HTTP_AUTHORIZATION")
+        or meta.get(EDIT_TOKENS_HEADER)
+        or meta.get(VOTER_HEADER)
+    )
 
 
 def visitor_voter_key(visitor_id: str) -> str:

@@ -86,6 +86,8 @@ def set_site_policy(*, policy: str, actor) -> None:
         pk=1,
         defaults={"policy": policy, "changed_by": actor, "changed_at": timezone.now()},
     )
+    # Every article's comment form shows the policy in force.
+    Article.objects.discussion_changed()
     record(
         actor=actor,
         action="policy.site.changed",
@@ -103,6 +105,7 @@ def set_article_policy(*, article: Article, policy: str, actor) -> None:
         return  # saved twice: nothing changed, nothing to record
     article.moderation_policy = policy
     article.save(update_fields=["moderation_policy"])
+    Article.objects.filter(pk=article.pk).discussion_changed()
     record(
         actor=actor,
         action="policy.article.changed",
@@ -245,15 +248,15 @@ def set_status(
 
 
 def _adjust_counts(comment: Comment, delta: int) -> None:
-    if not delta:
-        return
-    Article.objects.filter(pk=comment.article_id).update(
-        comment_count=F("comment_count") + delta
-    )
-    if comment.root_id is not None:
+    """Counts follow the change, and the discussion is marked changed (the
+    root comment's row before the article's, as everywhere)."""
+    if delta and comment.root_id is not None:
         Comment.objects.filter(pk=comment.root_id).update(
             reply_count=F("reply_count") + delta
         )
+    Article.objects.filter(pk=comment.article_id).discussion_changed(
+        comment_delta=delta
+    )
 
 
 def approve(*, comment: Comment, actor) -> Comment:

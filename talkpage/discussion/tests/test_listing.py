@@ -63,7 +63,9 @@ def test_opening_a_huge_discussion_costs_the_same_queries_as_a_small_one(
     small = queries_to_open(client, article.get_absolute_url())
     huge = queries_to_open(client, other_article.get_absolute_url())
     assert small == huge
-    assert huge <= 4
+    # Built from the database: the article's stamp, the article, the policy,
+    # the top-level page and its replies. Served from the cache: 1 (test_cache).
+    assert huge <= 5
 
 
 def test_signed_in_reader_costs_a_fixed_number_of_queries_too(

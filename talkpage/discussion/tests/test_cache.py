@@ -1,0 +1,309 @@
+"""Discussions are rendered once per version and shared; every change that
+shows on the page is visible on the next read; what belongs to one reader
+never reaches another."""
+
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from talkpage.accounts.services import delete_account
+from talkpage.discussion import services
+from talkpage.discussion.tests.test_listing import bulk_comments
+from talkpage.discussion.viewers import EDIT_TOKENS_COOKIE, VOTER_COOKIE
+from talkpage.moderation import services as moderation
+from talkpage.testing import make_comment
+
+pytestmark = pytest.mark.django_db
+
+API = "/api/v1/articles/{slug}/comments"
+
+
+def page_of(client, article, **headers):
+    return client.get(article.get_absolute_url(), headers=headers)
+
+
+def api_of(client, article, **headers):
+    return client.get(API.format(slug=article.slug), headers=headers)
+
+
+def queries_for(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def form_token_in(html: str) -> str:
+    return re.search(r'name="form_token" value="([^"]+)"', html).group(1)
+
+
+# --- Speed: a cached read is one query, whatever the size -----------------------
+
+
+def test_a_cached_read_costs_one_query_for_ten_comments_or_ten_thousand(
+    client, article, other_article
+):
+    bulk_comments(article, 10)
+    bulk_comments(other_article, 5000, replies_each=1)
+    for url in (
+        article.get_absolute_url(),
+        other_article.get_absolute_url(),
+        API.format(slug=article.slug),
+        API.format(slug=other_article.slug),
+    ):
+        client.get(url)  # builds and caches it
+        assert queries_for(client, url) == 1, url
+
+
+def test_a_second_page_is_cached_too(client, article):
+    bulk_comments(article, 120)
+    first = client.get(API.format(slug=article.slug)).json()
+    url = f"{API.format(slug=article.slug)}?after={first['next_cursor']}"
+    client.get(url)
+    assert queries_for(client, url) == 1
+
+
+def test_a_signed_in_reader_adds_a_small_fixed_overlay(
+    client, alice, article, other_article
+):
+    bulk_comments(article, 5)
+    bulk_comments(other_article, 2000, replies_each=1)
+    make_comment(other_article, "Mine, somewhere in the middle.", user=alice)
+    client.force_login(alice)
+    small = queries_for(client, article.get_absolute_url())
+    client.get(other_article.get_absolute_url())
+    huge = queries_for(client, other_article.get_absolute_url())
+    # Session and user, the article, its policy, the reader's votes, their
+    # own comments on the page and any awaiting moderation: never the thread.
+    assert huge <= small + 1
+    assert huge <= 8
+
+
+# --- HTTP caching ------------------------------------------------------------------
+
+
+def test_anonymous_reads_can_sit_in_a_shared_cache_briefly(client, article):
+    for response in (page_of(client, article), api_of(client, article)):
+        assert response["Cache-Control"] == "public, max-age=0, s-maxage=10"
+        assert "Cookie" in response["Vary"]
+        assert "Authorization" in response["Vary"]
+        assert response["ETag"].startswith('"')
+        assert response["Last-Modified"]
+        assert not response.cookies
+
+
+@pytest.mark.parametrize("read", [page_of, api_of])
+def test_an_unchanged_discussion_answers_304(client, article, read):
+    first = read(client, article)
+    again = read(client, article, if_none_match=first["ETag"])
+    assert again.status_code == 304
+    assert again.content == b""
+    assert again["ETag"] == first["ETag"]
+    since = read(client, article, if_modified_since=first["Last-Modified"])
+    assert since.status_code == 304
+
+
+@pytest.mark.parametrize("read", [page_of, api_of])
+def test_a_new_comment_changes_the_etag_and_shows_at_once(client, article, read):
+    first = read(client, article)
+    make_comment(article, "Fresh words.")
+    again = read(client, article, if_none_match=first["ETag"])
+    assert again.status_code == 200
+    assert again["ETag"] != first["ETag"]
+    assert b"Fresh words." in again.content
+
+
+def test_a_signed_in_page_is_never_shared(client, alice, article):
+    client.force_login(alice)
+    response = page_of(client, article)
+    assert "private" in response["Cache-Control"]
+    assert "public" not in response["Cache-Control"]
+    assert "Cookie" in response["Vary"]
+
+
+def test_a_reader_with_an_edit_token_gets_a_private_page(client, article):
+    client.cookies[EDIT_TOKENS_COOKIE] = "1:abc"
+    for response in (page_of(client, article), api_of(client, article)):
+        assert response["Cache-Control"] == "private, no-cache"
+
+
+def test_the_shared_page_hands_every_reader_a_fresh_form_token(client, article):
+    first = page_of(client, article).content.decode()
+    second = page_of(client, article).content.decode()
+    assert form_token_in(first) != form_token_in(second)
+    assert "\x00" not in first
+
+
+def test_other_query_parameters_are_not_shared(client, article):
+    response = client.get(article.get_absolute_url() + "?sort=I-typed-this")
+    assert response["Cache-Control"] == "private, no-cache"
+    shared = page_of(client, article).content.decode()
+    assert "I-typed-this" not in shared
+
+
+# --- Every change shows on the next read ------------------------------------------
+
+
+@pytest.fixture
+def comment(article):
+    return make_comment(article, "Original words.")
+
+
+def shows(client, article, text: str) -> bool:
+    page = page_of(client, article).content.decode()
+    api = api_of(client, article).content.decode()
+    assert (text in page) == (text in api), "page and API disagree"
+    return text in page
+
+
+def test_an_edit_shows_at_once(client, article, comment):
+    assert shows(client, article, "Original words.")
+    services.edit_comment(comment=comment, text="Better words.")
+    assert shows(client, article, "Better words.")
+    assert not shows(client, article, "Original words.")
+
+
+def test_a_deletion_shows_at_once(client, article, comment):
+    assert shows(client, article, "Original words.")
+    services.delete_comment(comment=comment)
+    assert not shows(client, article, "Original words.")
+
+
+def test_a_vote_shows_at_once(client, article, comment):
+    api_of(client, article)
+    services.vote(
+        comment=comment, voter_key="visitor:someone-else-0001", user=None, value=1
+    )
+    assert api_of(client, article).json()["comments"][0]["upvotes"] == 1
+
+
+@pytest.mark.parametrize(
+    "decision", [moderation.hide, moderation.reject, moderation.mark_spam]
+)
+def test_a_moderators_removal_shows_at_once(client, bob, article, comment, decision):
+    assert shows(client, article, "Original words.")
+    decision(comment=comment, actor=bob)
+    assert not shows(client, article, "Original words.")
+
+
+def test_an_approval_shows_at_once(client, bob, article):
+    held = make_comment(article, "Held words.", status="held")
+    assert not shows(client, article, "Held words.")
+    moderation.approve(comment=held, actor=bob)
+    assert shows(client, article, "Held words.")
+
+
+def test_banning_with_hiding_shows_at_once(client, bob, alice, article):
+    make_comment(article, "Words of a troll.", user=alice)
+    assert shows(client, article, "Words of a troll.")
+    moderation.ban_author(
+        comment=alice.comments.get(), actor=bob, reason="", hide_published=True
+    )
+    assert not shows(client, article, "Words of a troll.")
+
+
+def test_a_closed_site_shows_at_once(client, bob, article):
+    assert "Post your comments" in page_of(client, article).content.decode()
+    moderation.set_site_policy(policy="closed", actor=bob)
+    assert "Comments are closed" in page_of(client, article).content.decode()
+
+
+def test_a_deleted_account_shows_at_once(client, alice, article):
+    alice.display_name = "Alice Liddell"
+    alice.save()
+    make_comment(article, "Signed words.", user=alice)
+    assert shows(client, article, "Alice Liddell")
+    delete_account(user=alice, delete_comments=False)
+    assert not shows(client, article, "Alice Liddell")
+
+
+def test_a_rename_shows_at_once(client, alice, article):
+    make_comment(article, "Signed words.", user=alice)
+    assert shows(client, article, "alice")
+    assert not shows(client, article, "Alice Liddell")
+    alice.display_name = "Alice Liddell"
+    alice.save()
+    assert shows(client, article, "Alice Liddell")
+
+
+# --- What is one reader's never reaches another ------------------------------------
+
+
+def test_the_author_sees_their_anonymous_comment_as_theirs(client, alice, article):
+    make_comment(article, "Quietly mine.", user=alice, anonymous=True)
+    shared = page_of(client, article).content.decode()
+    assert "Anonymous (you)" not in shared
+    client.force_login(alice)
+    own = page_of(client, article).content.decode()
+    assert "Anonymous (you)" in own
+    assert ">Edit</a>" in own
+    client.logout()
+    assert "Anonymous (you)" not in page_of(client, article).content.decode()
+
+
+def test_another_member_gets_no_edit_links_and_their_own_csrf_token(
+    client, alice, mallory, article
+):
+    make_comment(article, "Alice's words.", user=alice)
+    client.force_login(alice)
+    page_of(client, article)
+    client.force_login(mallory)
+    html = page_of(client, article).content.decode()
+    assert ">Edit</a>" not in html
+    assert "\x00" not in html
+    token = client.cookies["csrftoken"].value
+    assert 'name="csrfmiddlewaretoken"' in html
+    assert all(
+        value == token or len(value) == 64
+        for value in re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+    )
+
+
+def test_a_visitor_with_the_edit_token_sees_edit_links(client, article):
+    posted = services.post_comment(
+        article=article, user=None, text="Posted without an account."
+    )
+    client.cookies[EDIT_TOKENS_COOKIE] = f"{posted.comment.pk}:{posted.edit_token}"
+    html = page_of(client, article).content.decode()
+    assert ">Edit</a>" in html
+    data = api_of(client, article).json()
+    assert data["comments"][0]["can_edit"] is True
+    assert data["comments"][0]["text"] == "Posted without an account."
+    client.cookies.clear()
+    assert api_of(client, article).json()["comments"][0]["can_edit"] is False
+
+
+def test_a_voter_sees_their_vote_pressed_and_nobody_else_does(client, article, comment):
+    visitor = "v" * 24
+    services.vote(comment=comment, voter_key=f"visitor:{visitor}", user=None, value=1)
+    client.cookies[VOTER_COOKIE] = visitor
+    html = page_of(client, article).content.decode()
+    assert 'value="0" aria-pressed="true"' in html
+    assert api_of(client, article).json()["comments"][0]["my_vote"] == 1
+    client.cookies.clear()
+    assert 'aria-pressed="true"' not in page_of(client, article).content.decode()
+    assert api_of(client, article).json()["comments"][0]["my_vote"] == 0
+
+
+def test_a_held_reply_is_shown_to_its_author_only(client, alice, article, comment):
+    reply = make_comment(
+        article, "My reply, awaiting a moderator.", user=alice, in_reply_to=comment,
+        status="held",
+    )  # fmt: skip
+    assert not shows(client, article, reply.body)
+    client.force_login(alice)
+    html = page_of(client, article).content.decode()
+    assert reply.body in html
+    assert "Awaiting moderation" in html
+    awaiting = api_of(client, article).json()["awaiting"]
+    assert [c["id"] for c in awaiting] == [reply.pk]
+
+
+def test_moderators_see_hidden_comments_in_place(client, bob, article, comment):
+    moderation.hide(comment=comment, actor=bob)
+    page_of(client, article)
+    client.force_login(bob)
+    html = page_of(client, article).content.decode()
+    assert "Original words." in html
+    assert "Hidden by a moderator" in html
