@@ -62,7 +62,7 @@ def post(request: HttpRequest, slug: str) -> HttpResponse:
             anonymous=data["anonymous"],
             author_name=data["name"],
             in_reply_to=in_reply_to,
-            submission_key=data["form_token"],
+            submission_key=submission_key(request, data["form_token"]),
             network_hash=ban_network_hash(request),
             spam_signals=["honeypot field filled"] if form.honeypot_filled else [],
         )
@@ -80,6 +80,17 @@ def post(request: HttpRequest, slug: str) -> HttpResponse:
     if posted.created:
         messages.success(request, _posted_message(request, posted))
     return response
+
+
+def submission_key(request: HttpRequest, form_key: str) -> str:
+    """The form's random key, scoped to who sends it. A proxy or CDN may
+    hand one cached page (and so one form key) to several readers for a
+    few seconds; the scope keeps their comments apart, while a double
+    submit by one reader still finds the first."""
+    if not form_key:
+        return ""
+    who = f"u{request.user.pk}" if request.user.is_authenticated else ""
+    return f"{form_key}.{who or ban_network_hash(request)[:16]}"
 
 
 def _posted_message(request: HttpRequest, posted: services.PostedComment) -> str:

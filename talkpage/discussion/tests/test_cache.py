@@ -307,3 +307,22 @@ def test_moderators_see_hidden_comments_in_place(client, bob, article, comment):
     html = page_of(client, article).content.decode()
     assert "Original words." in html
     assert "Hidden by a moderator" in html
+
+
+def test_two_readers_given_one_cached_form_both_post(client, article):
+    """A CDN may hand the same page, form token and all, to two people."""
+    from talkpage.discussion.models import Comment
+    from talkpage.testing import post_url, with_token
+
+    data = with_token(article, {"text": "From the first reader."})
+    first = client.post(post_url(article), data, REMOTE_ADDR="203.0.113.5")
+    data["text"] = "From the second reader."
+    second = client.post(post_url(article), data, REMOTE_ADDR="198.51.100.7")
+    assert first.status_code == second.status_code == 302
+    assert set(Comment.objects.values_list("body", flat=True)) == {
+        "From the first reader.",
+        "From the second reader.",
+    }
+    again = client.post(post_url(article), data, REMOTE_ADDR="198.51.100.7")
+    assert again.status_code == 302
+    assert Comment.objects.count() == 2
