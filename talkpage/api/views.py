@@ -148,7 +148,7 @@ def list_comments(
         "", pattern=NO_NUL, description="The next_cursor of the previous page."
     ),
 ):
-    stamp = Article.objects.discussion_stamp(slug)
+    stamp = cache.stamp_for(request, slug)
     if stamp is None:
         raise Http404("No article here.")
     if sort not in SORTS:
@@ -167,17 +167,14 @@ def thread_response(
     with the reader's own comments and votes laid over it for anyone else,
     and a page built from the database for a moderator."""
     if is_nobody_in_particular(request):
-        etag = cache.etag_for(stamp, "api", sort, after)
-        modified = cache.last_modified(stamp)
-        unchanged = cache.not_modified(request, etag, modified)
-        if unchanged is not None:
-            return cache.shared_headers(unchanged, etag, modified)
-        body = cache.remembered(
-            cache.cache_key(stamp, "api-body", sort, after),
-            lambda: thread_json(request, shared_thread(stamp, sort, after).data),
+        return cache.shared_response(
+            request,
+            stamp,
+            what="api",
+            sort=sort,
+            after=after,
+            build=lambda: thread_json(request, shared_thread(stamp, sort, after).data),
         )
-        response = HttpResponse(body, content_type="application/json")
-        return cache.shared_headers(response, etag, modified)
 
     article = get_object_or_404(Article.objects.published(), pk=stamp.pk)
     viewer = Viewer.from_request(request)

@@ -3,7 +3,6 @@ from django.shortcuts import get_object_or_404, render
 
 from talkpage.articles.models import Article, DiscussionStamp
 from talkpage.discussion import cache
-from talkpage.discussion.forms import issue_form_token
 from talkpage.discussion.pages import asked_sort, discussion_context
 from talkpage.discussion.threads import BadCursor
 from talkpage.discussion.viewers import Viewer, is_nobody_in_particular
@@ -15,7 +14,7 @@ def home(request):
 
 
 def detail(request: HttpRequest, slug: str) -> HttpResponse:
-    stamp = Article.objects.discussion_stamp(slug)
+    stamp = cache.stamp_for(request, slug)
     if stamp is None:
         raise Http404("No article here.")
     sort, after = asked_sort(request), request.GET.get("after", "")
@@ -41,11 +40,6 @@ def shared_page(
     """The page as every reader without cookies sees it: rendered once per
     version of the discussion, then served from the cache with a fresh
     form token each time (a 304 if the reader's copy is current)."""
-    etag = cache.etag_for(stamp, "page", sort, after)
-    modified = cache.last_modified(stamp)
-    unchanged = cache.not_modified(request, etag, modified)
-    if unchanged is not None:
-        return cache.shared_headers(unchanged, etag, modified)
 
     def build() -> bytes:
         article = Article.objects.get(pk=stamp.pk)
@@ -61,12 +55,9 @@ def shared_page(
             request, "articles/detail.html", {"article": article, **discussion}
         ).content
 
-    body = cache.remembered(cache.cache_key(stamp, "page", sort, after), build)
-    response = HttpResponse(
-        cache.fill_form_token(body, issue_form_token(stamp.pk)),
-        content_type="text/html; charset=utf-8",
+    return cache.shared_response(
+        request, stamp, what="page", sort=sort, after=after, build=build
     )
-    return cache.shared_headers(response, etag, modified)
 
 
 def _only_asks_for(request: HttpRequest, sort: str, after: str) -> bool:

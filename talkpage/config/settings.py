@@ -67,6 +67,9 @@ MIDDLEWARE = [
     "talkpage.embeds.popup.SignInPopupOpenerMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "talkpage.lib.overload.ConcurrencyLimitMiddleware",
+    # Repeat reads of a discussion by readers without cookies, answered from
+    # the cache before the middleware below (which would add nothing).
+    "talkpage.discussion.middleware.SharedReadsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "talkpage.embeds.cors.ApiCorsMiddleware",

@@ -96,6 +96,17 @@ def version_of(article: Stamped) -> str:
     )
 
 
+def stamp_for(request: HttpRequest, slug: str) -> DiscussionStamp | None:
+    """The stamp of the published article at ``slug``, looked up once per
+    request (SharedReadsMiddleware may have done it already)."""
+    known = getattr(request, "discussion_stamp", None)
+    if known is not None and known[0] == slug:
+        return known[1]
+    stamp = Article.objects.discussion_stamp(slug)
+    request.discussion_stamp = (slug, stamp)
+    return stamp
+
+
 def cache_key(article: Stamped, what: str, *parts: str) -> str:
     """A key for one rendering; ``parts`` come from the request (sort,
     cursor), so they are hashed rather than trusted as key text."""
@@ -157,8 +168,41 @@ def remembered(key: str, build: Callable[[], T]) -> T:
     return value
 
 
-def fill_form_token(body: bytes, token: str) -> bytes:
-    return body.replace(FORM_TOKEN_SLOT.encode(), token.encode())
+# What each kind of shared reading is served as.
+CONTENT_TYPES = {"page": "text/html; charset=utf-8", "api": "application/json"}
+
+
+def shared_response(
+    request: HttpRequest,
+    stamp: Stamped,
+    *,
+    what: str,
+    sort: str,
+    after: str,
+    build: Callable[[], bytes | str] | None = None,
+) -> HttpResponse | None:
+    """The shared reading ``what`` ("page" or "api") of one page of a
+    discussion, for a reader who is nobody in particular: a 304 if their
+    copy is current, else the cached bytes (built with ``build`` on a miss;
+    without it, None on a miss). A page gets a fresh form token."""
+    etag = etag_for(stamp, what, sort, after)
+    modified = last_modified(stamp)
+    unchanged = not_modified(request, etag, modified)
+    if unchanged is not None:
+        return shared_headers(unchanged, etag, modified)
+    key = cache_key(stamp, what, sort, after)
+    body = remembered(key, build) if build is not None else cache.get(key)
+    if body is None:
+        return None
+    if what == "page":
+        from talkpage.discussion.forms import issue_form_token
+
+        body = body.replace(
+            FORM_TOKEN_SLOT.encode(), issue_form_token(stamp.pk).encode()
+        )
+    response = HttpResponse(body, content_type=CONTENT_TYPES[what])
+    response["Content-Length"] = str(len(response.content))
+    return shared_headers(response, etag, modified)
 
 
 # --- The HTML threads ----------------------------------------------------------

@@ -194,4 +194,6 @@ def service_unavailable(request: HttpRequest) -> HttpResponse:
         )
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     response["Cache-Control"] = "no-store"
+    # Set here because CommonMiddleware, which would, comes after the gate.
+    response["Content-Length"] = str(len(response.content))
     return response

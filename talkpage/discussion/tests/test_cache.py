@@ -326,3 +326,28 @@ def test_two_readers_given_one_cached_form_both_post(client, article):
     again = client.post(post_url(article), data, REMOTE_ADDR="198.51.100.7")
     assert again.status_code == 302
     assert Comment.objects.count() == 2
+
+
+# --- The fast path for repeat reads ------------------------------------------------
+
+
+@pytest.mark.parametrize("read", [page_of, api_of])
+def test_a_repeat_read_has_the_same_headers_as_the_first(client, article, read):
+    first = read(client, article)  # through every middleware: teaches headers
+    again = read(client, article)  # straight from the cache
+    assert dict(again.items()) == dict(first.items())
+    assert (
+        again.content.replace(form_token_in(again.content.decode()).encode(), b"")
+        == first.content.replace(form_token_in(first.content.decode()).encode(), b"")
+        if (read is page_of)
+        else again.content == first.content
+    )
+
+
+def test_a_host_we_do_not_serve_is_refused_on_the_fast_path_too(client, article):
+    page_of(client, article)
+    page_of(client, article)
+    assert (
+        client.get(article.get_absolute_url(), HTTP_HOST="evil.example").status_code
+        == 400
+    )
