@@ -38,6 +38,12 @@ def form_token_in(html: str) -> str:
     return re.search(r'name="form_token" value="([^"]+)"', html).group(1)
 
 
+def without_form_token(response) -> bytes:
+    """The body, minus the one part that differs for every reader."""
+    found = re.search(rb'name="form_token" value="([^"]+)"', response.content)
+    return response.content.replace(found.group(1), b"") if found else response.content
+
+
 # --- Speed: a cached read is one query, whatever the size -----------------------
 
 
@@ -336,12 +342,7 @@ def test_a_repeat_read_has_the_same_headers_as_the_first(client, article, read):
     first = read(client, article)  # through every middleware: teaches headers
     again = read(client, article)  # straight from the cache
     assert dict(again.items()) == dict(first.items())
-    assert (
-        again.content.replace(form_token_in(again.content.decode()).encode(), b"")
-        == first.content.replace(form_token_in(first.content.decode()).encode(), b"")
-        if (read is page_of)
-        else again.content == first.content
-    )
+    assert without_form_token(again) == without_form_token(first)
 
 
 def test_a_host_we_do_not_serve_is_refused_on_the_fast_path_too(client, article):
