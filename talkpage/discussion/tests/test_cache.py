@@ -352,3 +352,35 @@ def test_a_host_we_do_not_serve_is_refused_on_the_fast_path_too(client, article)
         client.get(article.get_absolute_url(), HTTP_HOST="evil.example").status_code
         == 400
     )
+
+
+def test_a_hundred_thousand_comments_cost_what_ten_do(client, article, other_article):
+    """Built from the database or served from the cache, the first page
+    of a 100,000-comment discussion takes as many queries as a small one."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from talkpage.articles.models import Article
+    from talkpage.discussion.models import Comment
+
+    start = timezone.now() - timedelta(days=30)
+    for target, count in ((article, 10), (other_article, 100_000)):
+        Comment.objects.bulk_create(
+            (
+                Comment(
+                    article=target,
+                    author_name="Reader",
+                    body="Words.",
+                    body_html="<p>Words.</p>\n",
+                    created_at=start + timedelta(seconds=n),
+                )
+                for n in range(count)
+            ),
+            batch_size=5000,
+        )
+        Article.objects.filter(pk=target.pk).discussion_changed(comment_delta=count)
+    for url in (article.get_absolute_url(), API.format(slug=article.slug)):
+        other_url = url.replace(article.slug, other_article.slug)
+        assert queries_for(client, url) == queries_for(client, other_url)  # built
+        assert queries_for(client, url) == queries_for(client, other_url) == 1
