@@ -34,7 +34,7 @@ EXPOSE 8000
 # Any answer below 500 means a worker ran Django (a redirect to HTTPS or a
 # 400 for the Host header still counts); the home page reads the database.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
-    CMD ["python", "-c", "import http.client as h, sys; c = h.HTTPConnection('127.0.0.1', 8000, timeout=4); c.request('GET', '/'); sys.exit(c.getresponse().status >= 500)"]
+    CMD ["python", "-c", "import http.client as h, sys; c = h.HTTPConnection('127.0.0.1', 8000, timeout=4); c.request('GET', '/healthz'); sys.exit(c.getresponse().status != 200)"]
 
 # One worker process per CPU the machine has; in a container limited to
 # fewer CPUs, set TALKPAGE_WORKERS.

@@ -10,6 +10,7 @@ WhiteNoise from inside the app.
 
 import logging
 import os
+from contextlib import contextmanager
 
 logger = logging.getLogger("talkpage.server")
 
@@ -37,13 +38,53 @@ def prepare() -> None:
     django.setup()
     from talkpage.articles.services import load_demo_if_empty
 
-    call_command("migrate", interactive=False, verbosity=0)
-    call_command("collectstatic", interactive=False, verbosity=0)
-    result = load_demo_if_empty()
+    warn_about_a_local_secret_key()
+    with one_server_at_a_time():
+        call_command("migrate", interactive=False, verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)
+        result = load_demo_if_empty()
     if result is not None:
         logger.warning("Loaded %d demo articles.", len(result.created))
     # Workers are separate processes with their own connections.
     connections.close_all()
+
+
+# Any fixed number: the key of the advisory lock that start-ups share.
+STARTUP_LOCK_KEY = 7_463_727_368
+
+
+@contextmanager
+def one_server_at_a_time():
+    """Servers started together on one PostgreSQL database (several
+    machines, a rolling restart) take turns to migrate and load the demo:
+    otherwise they race to create the same tables, and one exits. SQLite
+    already serialises writers itself."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", [STARTUP_LOCK_KEY])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [STARTUP_LOCK_KEY])
+
+
+def warn_about_a_local_secret_key() -> None:
+    """On a shared database, every server must sign with one key, or one
+    machine's sessions, forms and bans mean nothing to the next."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite" and not os.environ.get("TALKPAGE_SECRET_KEY"):
+        logger.warning(
+            "TALKPAGE_SECRET_KEY is not set, so this server signs with the key "
+            "in its own data directory. Running more than one server on this "
+            "database? Give them all the same TALKPAGE_SECRET_KEY "
+            "(docs/deploy.md)."
+        )
 
 
 def serve(*, host: str, port: int, workers: int | None) -> int:

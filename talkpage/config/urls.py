@@ -3,6 +3,7 @@ from django.urls import include, path
 
 import talkpage.lib.converters  # noqa: F401  (registers <id:...>)
 from talkpage.api.views import api
+from talkpage.lib.health import healthz
 
 urlpatterns = [
     path("", include("talkpage.articles.urls")),
@@ -12,6 +13,7 @@ urlpatterns = [
     path("accounts/", include("talkpage.accounts.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
 ]
 
 handler400 = "talkpage.lib.errors.bad_request"
