@@ -5,21 +5,30 @@ worker process (talkpage/server.py). A request that finds every thread busy
 waits in granian's own queue, where Python can neither see it nor refuse it,
 and past saturation that queue only grows: every page gets slower, clients
 time out and retry, and the server ends up rendering pages nobody is waiting
-for any more.
+for any more. (granian's ``backpressure`` setting does not help: it limits
+connections, not requests, and leaves the excess waiting in the kernel.)
 
 So the server runs many more threads than it lets into Django. The gate
 below admits ``TALKPAGE_MAX_CONCURRENT_REQUESTS`` requests per process; up to
 ``MAX_WAITING`` more wait their turn, first come first served, for at most
 ``MAX_WAIT_SECONDS``; everything else gets ``503 Service Unavailable`` with
 ``Retry-After: 1`` at once. The spare threads are what make that refusal
-fast: it costs a fraction of a millisecond, and granian's queue stays empty.
+fast: it costs about 0.1 ms of Python, and granian's queue stays empty.
 The waiting room is deliberately large: a burst (a hundred people posting at
 the same moment) is served a little later, not refused.
 
 Static files never reach the gate (WhiteNoise answers them earlier in the
-middleware list). docs/reliability.md has the measurements.
+middleware list).
+
+The limit of this design: a refusal runs in Python, so it needs the GIL,
+and waits for it behind the admitted requests. When those are cheap (pages
+from the cache) refusals take milliseconds; when each holds the GIL for
+many milliseconds (an uncached feed), refusals queue too, and past 3 times
+capacity some clients still wait seconds. docs/reliability.md has the
+measurements of both.
 """
 
+import json
 import logging
 import threading
 import time
@@ -29,17 +38,24 @@ from collections import deque
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 
 logger = logging.getLogger("talkpage.overload")
 
-# Requests that may wait for a turn, per process, and for how long. With the
-# default limit, the article page is served at about 80 per second per
-# process, so a full waiting room drains in a little over a second.
-MAX_WAITING = 96
-MAX_WAIT_SECONDS = 2.0
-# Threads left over to answer the rest with a 503 straight away.
-SPARE_THREADS = 24
+# Requests that may wait for a turn, per process, and for how long. A full
+# waiting room of cached pages drains in a fraction of a second, so under
+# overload the wait is short and the refusals are immediate. The longest
+# wait matters when every request is slow: a hundred people posting to one
+# discussion at once queue on its row in the database, and are better
+# served a few seconds late than refused.
+MAX_WAITING = 64
+MAX_WAIT_SECONDS = 5.0
+# Threads left over to answer the rest with a 503 straight away. Each needs
+# the GIL for a moment, and waits for it behind the admitted requests: more
+# of them keep the refusals quick when many arrive at once.
+SPARE_THREADS = 32
+# Threads that keep a database server connection open (ConnectionKeepers).
+KEEPERS_PER_ADMITTED = 2
 RETRY_AFTER_SECONDS = 1
 # Under overload, one log line per this many seconds, not one per request.
 LOG_EVERY_SECONDS = 10.0
@@ -94,16 +110,23 @@ class AdmissionGate:
 
 
 class ConnectionKeepers:
-    """The threads allowed to keep their database connections open between
-    requests: as many as the gate admits at once.
+    """The threads allowed to keep a connection to a database server open
+    between requests: ``KEEPERS_PER_ADMITTED`` times as many as the gate
+    admits at once.
 
     Django keeps one connection per thread, and granian's threads take turns
-    at the gate, so without this every one of them would end up holding a
-    PostgreSQL connection (128 threads per worker would exhaust PostgreSQL's
-    default of 100). With it, a process holds at most twice ``size``: the
-    keepers' connections and those of the other admitted requests, which
-    close theirs when they finish. A keeper that granian retires after 30 s
-    of idleness frees its place (and its connection) with its thread.
+    at the gate, so without this every thread that ever served a request
+    would hold a PostgreSQL connection: about 100 per worker, against
+    PostgreSQL's default limit of 100 in all. With it, a process holds at
+    most ``size`` plus the admitted requests' own (those close theirs when
+    they finish). Keepers are the threads that happened to serve first; a
+    keeper that granian retires after 30 s of idleness gives its place (and
+    its connection) back with its thread. SQLite connections are kept by
+    every thread (see ``close_thread_connections``).
+
+    Two keepers per admitted request were as fast as keeping every
+    connection with 16 keep-alive clients on the article page; one per
+    admitted request was 3-6 times slower (a new connection per request).
     """
 
     def __init__(self, size: int):
@@ -145,9 +168,10 @@ class ConcurrencyLimitMiddleware:
         self.gate = AdmissionGate(
             limit=limit, max_waiting=MAX_WAITING, max_wait=MAX_WAIT_SECONDS
         )
-        self.keepers = ConnectionKeepers(limit)
+        self.keepers = ConnectionKeepers(limit * KEEPERS_PER_ADMITTED)
         self._refused = 0
         self._last_log = time.monotonic() - LOG_EVERY_SECONDS
+        self._log_lock = threading.Lock()
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if not self.gate.enter():
@@ -164,9 +188,13 @@ class ConcurrencyLimitMiddleware:
         # Counted without a lock: the log line is a hint, not an audit.
         self._refused += 1
         now = time.monotonic()
-        if now - self._last_log >= LOG_EVERY_SECONDS:
+        if now - self._last_log < LOG_EVERY_SECONDS:
+            return
+        with self._log_lock:
+            if now - self._last_log < LOG_EVERY_SECONDS:
+                return
             logger.warning(
-                "Overloaded: refused %d requests with 503 in the last %.0f s.",
+                "Overloaded: %d refused with 503 in the last %.0f s.",
                 self._refused,
                 now - self._last_log,
             )
@@ -176,24 +204,33 @@ class ConcurrencyLimitMiddleware:
 
 def close_thread_connections() -> None:
     for connection in connections.all(initialized_only=True):
-        if not connection.in_atomic_block:
+        # SQLite connections are files, with no server counting them, and
+        # reopening one costs more than most of our pages: keep them.
+        if connection.vendor != "sqlite" and not connection.in_atomic_block:
             connection.close()
 
 
 def service_unavailable(request: HttpRequest) -> HttpResponse:
     """The refusal: cheap to make (no template, no database), never cached."""
-    message = "The server is busy. Please try again in a moment."
     if request.path.startswith("/api/"):
-        response = JsonResponse(
-            {"error": message, "detail": f"Retry after {RETRY_AFTER_SECONDS} s."},
-            status=503,
-        )
+        response = HttpResponse(BUSY_JSON, status=503, content_type="application/json")
     else:
         response = HttpResponse(
-            message + "\n", status=503, content_type="text/plain; charset=utf-8"
+            BUSY_TEXT, status=503, content_type="text/plain; charset=utf-8"
         )
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     response["Cache-Control"] = "no-store"
+    # Django would log every one as a server error; under overload that is
+    # thousands of lines, so the gate logs a count instead.
+    response._has_been_logged = True
     # Set here because CommonMiddleware, which would, comes after the gate.
     response["Content-Length"] = str(len(response.content))
     return response
+
+
+BUSY_MESSAGE = "The server is busy. Please try again in a moment."
+BUSY_TEXT = (BUSY_MESSAGE + "\n").encode()
+# The API's error shape: {"error": ..., "detail": ...}.
+BUSY_JSON = json.dumps(
+    {"error": BUSY_MESSAGE, "detail": f"Retry after {RETRY_AFTER_SECONDS} s."}
+).encode()
