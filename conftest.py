@@ -8,14 +8,17 @@ from django.core.cache import cache
 
 from talkpage.accounts.models import User
 from talkpage.articles.models import Article
+from talkpage.discussion.cache import forget_recent_renderings
 from talkpage.testing import PASSWORD, make_article
 
 
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits():
     cache.clear()
+    forget_recent_renderings()
     yield
     cache.clear()
+    forget_recent_renderings()
 
 
 @pytest.fixture

@@ -45,8 +45,13 @@ def prepare() -> None:
         result = load_demo_if_empty()
     if result is not None:
         logger.warning("Loaded %d demo articles.", len(result.created))
-    # Workers are separate processes with their own connections.
-    connections.close_all()
+    # Workers are forked from this process and must open connections of
+    # their own: a PostgreSQL connection (or pool) used by two processes
+    # mixes their queries on one socket.
+    for connection in connections.all():
+        connection.close()
+        if connection.vendor == "postgresql":
+            connection.close_pool()
 
 
 # Any fixed number: the key of the advisory lock that start-ups share.

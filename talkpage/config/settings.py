@@ -109,9 +109,13 @@ TEMPLATES = [
 # SQLite: WAL so readers never wait for the writer; IMMEDIATE transactions so
 # a writer takes the lock up front instead of failing half-way with "database
 # is locked"; synchronous=FULL so an acknowledged comment survives power loss.
+# That is one fsync per comment, which bounds posting (docs/benchmarks.md):
+# "normal" still survives a killed server, not a crashed machine.
+_sqlite_synchronous = env_choice("SQLITE_SYNCHRONOUS", "full", ["full", "normal"])
 SQLITE_OPTIONS = {
     "init_command": (
-        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+        f"PRAGMA journal_mode=WAL; PRAGMA synchronous={_sqlite_synchronous.upper()};"
+        " PRAGMA foreign_keys=ON;"
     ),
     "transaction_mode": "IMMEDIATE",
     "timeout": 20,
@@ -141,11 +145,36 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         **POSTGRES_OPTIONS,
         **DATABASES["default"].get("OPTIONS", {}),
     }
-# Persistent connections: the server runs a fixed, small set of threads per
-# worker (talkpage/server.py), so one connection per thread is the pool;
-# opening one per request cost more than the cached read it serves.
-DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 300)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Requests each worker process lets into Django at once; more wait briefly or
+# get a quick 503 (talkpage/lib/overload.py).
+TALKPAGE_MAX_CONCURRENT_REQUESTS = env_int("MAX_CONCURRENT_REQUESTS", 8)
+
+# Connections. A server process runs about a hundred threads (most of them
+# only wait or refuse, talkpage/lib/overload.py) but lets just
+# TALKPAGE_MAX_CONCURRENT_REQUESTS requests into Django at once. PostgreSQL
+# connections come from a pool of that size per process (psycopg_pool, through
+# Django's "pool" option): a request takes one for its duration and gives it
+# back, so a process never holds more, and no request pays for a new
+# connection (a new PostgreSQL backend) or a health-check round trip.
+# SQLite connections are files that no server counts: each thread keeps its
+# own.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # The admitted requests, and the odd background thread (reset mail).
+    _pool_size = env_int("DATABASE_POOL_SIZE", TALKPAGE_MAX_CONCURRENT_REQUESTS + 2)
+    DATABASE_POOL = {
+        # Opened at once and kept: a pool that grows on demand made requests
+        # wait for each new connection at the start of every burst.
+        "min_size": _pool_size,
+        "max_size": _pool_size,
+        # A request that cannot get a connection in time is answered 503.
+        "timeout": 10,
+        "max_idle": 300,
+    }
+    DATABASES["default"]["OPTIONS"].setdefault("pool", DATABASE_POOL)
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+else:
+    DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 300)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -167,8 +196,12 @@ for _number, _replica_url in enumerate(env_list("DATABASE_REPLICA_URLS"), start=
         }.get(_replica["ENGINE"], {}),
         **_replica.get("OPTIONS", {}),
     }
+    if "pool" in DATABASES["default"]["OPTIONS"]:
+        _replica["OPTIONS"].setdefault("pool", DATABASE_POOL)
     _replica["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
-    _replica["CONN_HEALTH_CHECKS"] = True
+    _replica["CONN_HEALTH_CHECKS"] = DATABASES["default"].get(
+        "CONN_HEALTH_CHECKS", False
+    )
     # Tests read and write one test database, the primary's.
     _replica["TEST"] = {"MIRROR": "default"}
     DATABASES[f"replica{_number}"] = _replica
@@ -201,6 +234,9 @@ TALKPAGE_SHARED_CACHE_SECONDS = env_int("SHARED_CACHE_SECONDS", 10)
 # keyed by the discussion's version, so this bounds memory, not staleness;
 # 0 turns the cache off (for measuring).
 TALKPAGE_DISCUSSION_CACHE_SECONDS = env_int("DISCUSSION_CACHE_SECONDS", 3600)
+# With a shared cache (Redis), each process also keeps the renderings it
+# served last in its own memory, up to this many MiB (0: none).
+TALKPAGE_LOCAL_CACHE_MB = env_int("LOCAL_CACHE_MB", 16)
 
 # --- Accounts -------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -278,9 +314,6 @@ CONTENT_SECURITY_POLICY = {
 TALKPAGE_MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", 256 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = TALKPAGE_MAX_REQUEST_BYTES
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
-# Requests each worker process lets into Django at once; more wait briefly or
-# get a quick 503 (talkpage/lib/overload.py).
-TALKPAGE_MAX_CONCURRENT_REQUESTS = env_int("MAX_CONCURRENT_REQUESTS", 8)
 
 TALKPAGE_RATE_LIMITS = {
     # A person in a lively discussion writes a few comments a minute; a script

@@ -23,6 +23,9 @@ What differs between readers is added per request, not cached:
 """
 
 import hashlib
+import pickle
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -30,7 +33,8 @@ from pathlib import Path
 from typing import TypeVar
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
@@ -107,10 +111,15 @@ def stamp_for(request: HttpRequest, slug: str) -> DiscussionStamp | None:
     return stamp
 
 
+def hashed(*parts: str) -> str:
+    """Text from a request, made fit for a cache key or an ETag."""
+    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:32]
+
+
 def cache_key(article: Stamped, what: str, *parts: str) -> str:
     """A key for one rendering; ``parts`` come from the request (sort,
     cursor), so they are hashed rather than trusted as key text."""
-    asked = hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:24]
+    asked = hashed(*parts)[:24]
     return f"talkpage:discussion:{article.pk}:{version_of(article)}:{what}:{asked}"
 
 
@@ -119,9 +128,7 @@ def last_modified(article: Stamped) -> datetime:
 
 
 def etag_for(article: Stamped, what: str, *parts: str) -> str:
-    return quote_etag(
-        hashlib.sha256(cache_key(article, what, *parts).encode()).hexdigest()[:32]
-    )
+    return quote_etag(hashed(cache_key(article, what, *parts)))
 
 
 def not_modified(
@@ -159,12 +166,110 @@ def personal_headers(response: HttpResponse, etag: str | None = None) -> HttpRes
     return response
 
 
-def remembered(key: str, build: Callable[[], T]) -> T:
-    """The cached value at ``key``, built and stored on a miss."""
+class RecentRenderings:
+    """The renderings this process served last, kept in its own memory in
+    front of a shared cache (Redis).
+
+    Keys name the discussion's version, so what is stored under one never
+    changes: a copy held here can be old, never stale, and needs no
+    invalidation. Without it every read fetched the whole body from Redis
+    (40-120 KB), which cost more than the rest of the request and kept
+    Redis busier than the app processes (docs/benchmarks.md). Bounded by
+    the size of what it holds; the least recently used go first.
+    """
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max_bytes
+        self._entries: OrderedDict[str, tuple[object, int]] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: str):
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            self._entries.move_to_end(key)
+        value = entry[0]
+        # Callers personalise what they are given (the API's data), as they
+        # may with a copy fresh from Redis: they get a fresh copy here too.
+        if isinstance(value, Pickled):
+            return pickle.loads(value)  # noqa: S301 (pickled by this process)
+        return value
+
+    def put(self, key: str, value: object) -> None:
+        if not isinstance(value, bytes | str):
+            value = Pickled(pickle.dumps(value, pickle.HIGHEST_PROTOCOL))
+        size = len(value)
+        if size > self.max_bytes:
+            return
+        with self._lock:
+            if key in self._entries:
+                return
+            self._entries[key] = (value, size)
+            self._bytes += size
+            while self._bytes > self.max_bytes:
+                _, (_, dropped) = self._entries.popitem(last=False)
+                self._bytes -= dropped
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._bytes = 0
+
+
+class Pickled(bytes):
+    """A value other than bytes or text, kept as its pickle."""
+
+
+_recent: RecentRenderings | None = None
+
+
+def recent_renderings() -> RecentRenderings | None:
+    """This process's copies, when the cache is shared (a local-memory
+    cache is already in this process: a second copy would only cost RAM)."""
+    global _recent
+    max_bytes = settings.TALKPAGE_LOCAL_CACHE_MB * 2**20
+    if (
+        max_bytes <= 0
+        or settings.TALKPAGE_DISCUSSION_CACHE_SECONDS <= 0
+        or isinstance(caches["default"], LocMemCache)
+    ):
+        return None
+    if _recent is None or _recent.max_bytes != max_bytes:
+        _recent = RecentRenderings(max_bytes)
+    return _recent
+
+
+def forget_recent_renderings() -> None:
+    """Empty this process's copies (tests, whose databases start again)."""
+    if _recent is not None:
+        _recent.clear()
+
+
+def cached(key: str):
+    """The rendering at ``key`` from this process or the shared cache, or
+    None."""
+    recent = recent_renderings()
+    if recent is not None and (value := recent.get(key)) is not None:
+        return value
     value = cache.get(key)
+    if value is not None and recent is not None:
+        recent.put(key, value)
+    return value
+
+
+def remembered(key: str, build: Callable[[], T], seconds: int | None = None) -> T:
+    """The cached value at ``key``, built and stored on a miss (for
+    ``seconds``, by default TALKPAGE_DISCUSSION_CACHE_SECONDS)."""
+    value = cached(key)
     if value is None:
         value = build()
-        cache.set(key, value, settings.TALKPAGE_DISCUSSION_CACHE_SECONDS)
+        if seconds is None:
+            seconds = settings.TALKPAGE_DISCUSSION_CACHE_SECONDS
+        cache.set(key, value, seconds)
+        if seconds > 0 and (recent := recent_renderings()) is not None:
+            recent.put(key, value)
     return value
 
 
@@ -191,7 +296,7 @@ def shared_response(
     if unchanged is not None:
         return shared_headers(unchanged, etag, modified)
     key = cache_key(stamp, what, sort, after)
-    body = remembered(key, build) if build is not None else cache.get(key)
+    body = remembered(key, build) if build is not None else cached(key)
     if body is None:
         return None
     if what == "page":

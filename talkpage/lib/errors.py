@@ -1,6 +1,17 @@
 """Error pages in the site's own layout, with a message a person can act on."""
 
+import json
+import sys
+
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse
 from django.shortcuts import render
+
+# A database that cannot be reached (restarting, out of connections, a pool
+# with none free in time, SQLite locked past its busy timeout) is a passing
+# condition, not a bug: the client is told to retry.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+RETRY_AFTER_DATABASE_SECONDS = 5
 
 
 def bad_request(request, exception=None):
@@ -22,6 +33,25 @@ def page_not_found(request, exception=None):
 
 
 def server_error(request):
-    # No context processors' database queries here: the failure may be the
-    # database itself.
-    return render(request, "errors/500.html", status=500, using=None)
+    """Django calls this while it handles the exception, so the exception
+    is at hand to tell a broken database from a bug."""
+    unavailable = isinstance(sys.exception(), DATABASE_UNAVAILABLE)
+    status = 503 if unavailable else 500
+    if request.path.startswith("/api/"):
+        error = (
+            "The database cannot be reached just now. Nothing was saved."
+            if unavailable
+            else "Something went wrong on our side. The error has been logged."
+        )
+        response = HttpResponse(
+            json.dumps({"error": error, "detail": None}),
+            status=status,
+            content_type="application/json",
+        )
+    else:
+        # No context processors' database queries here: the failure may be
+        # the database itself.
+        response = render(request, f"errors/{status}.html", status=status, using=None)
+    if unavailable:
+        response["Retry-After"] = str(RETRY_AFTER_DATABASE_SECONDS)
+    return response

@@ -32,12 +32,10 @@ import json
 import logging
 import threading
 import time
-import weakref
 from collections import deque
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connections
 from django.http import HttpRequest, HttpResponse
 
 logger = logging.getLogger("talkpage.overload")
@@ -54,8 +52,6 @@ MAX_WAIT_SECONDS = 5.0
 # the GIL for a moment, and waits for it behind the admitted requests: more
 # of them keep the refusals quick when many arrive at once.
 SPARE_THREADS = 32
-# Threads that keep a database server connection open (ConnectionKeepers).
-KEEPERS_PER_ADMITTED = 2
 RETRY_AFTER_SECONDS = 1
 # Under overload, one log line per this many seconds, not one per request.
 LOG_EVERY_SECONDS = 10.0
@@ -109,53 +105,6 @@ class AdmissionGate:
                 self._free += 1
 
 
-class ConnectionKeepers:
-    """The threads allowed to keep a connection to a database server open
-    between requests: ``KEEPERS_PER_ADMITTED`` times as many as the gate
-    admits at once.
-
-    Django keeps one connection per thread, and granian's threads take turns
-    at the gate, so without this every thread that ever served a request
-    would hold a PostgreSQL connection: about 100 per worker, against
-    PostgreSQL's default limit of 100 in all. With it, a process holds at
-    most ``size`` plus the admitted requests' own (those close theirs when
-    they finish). Keepers are the threads that happened to serve first; a
-    keeper that granian retires after 30 s of idleness gives its place (and
-    its connection) back with its thread. SQLite connections are kept by
-    every thread (see ``close_thread_connections``).
-
-    Two keepers per admitted request were as fast as keeping every
-    connection with 16 keep-alive clients on the article page; one per
-    admitted request was 3-6 times slower (a new connection per request).
-    """
-
-    def __init__(self, size: int):
-        self._free = size
-        self._badges = threading.local()
-        self._lock = threading.Lock()
-
-    def keeps_connections(self) -> bool:
-        """Whether this thread keeps its connections, joining if there is room."""
-        if getattr(self._badges, "badge", None) is not None:
-            return True
-        with self._lock:
-            if self._free == 0:
-                return False
-            self._free -= 1
-        badge = _Badge()
-        weakref.finalize(badge, self._give_back)
-        self._badges.badge = badge
-        return True
-
-    def _give_back(self) -> None:
-        with self._lock:
-            self._free += 1
-
-
-class _Badge:
-    """Lives in a keeper thread's locals and dies with the thread."""
-
-
 class ConcurrencyLimitMiddleware:
     """Admits ``TALKPAGE_MAX_CONCURRENT_REQUESTS`` requests per process into
     Django at once and answers the excess with a quick 503 (see the module
@@ -168,7 +117,6 @@ class ConcurrencyLimitMiddleware:
         self.gate = AdmissionGate(
             limit=limit, max_waiting=MAX_WAITING, max_wait=MAX_WAIT_SECONDS
         )
-        self.keepers = ConnectionKeepers(limit * KEEPERS_PER_ADMITTED)
         self._refused = 0
         self._last_log = time.monotonic() - LOG_EVERY_SECONDS
         self._log_lock = threading.Lock()
@@ -180,8 +128,6 @@ class ConcurrencyLimitMiddleware:
         try:
             return self.get_response(request)
         finally:
-            if not self.keepers.keeps_connections():
-                close_thread_connections()
             self.gate.leave()
 
     def _note_refusal(self) -> None:
@@ -200,14 +146,6 @@ class ConcurrencyLimitMiddleware:
             )
             self._refused = 0
             self._last_log = now
-
-
-def close_thread_connections() -> None:
-    for connection in connections.all(initialized_only=True):
-        # SQLite connections are files, with no server counting them, and
-        # reopening one costs more than most of our pages: keep them.
-        if connection.vendor != "sqlite" and not connection.in_atomic_block:
-            connection.close()
 
 
 def service_unavailable(request: HttpRequest) -> HttpResponse:

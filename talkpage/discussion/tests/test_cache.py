@@ -384,3 +384,59 @@ def test_a_hundred_thousand_comments_cost_what_ten_do(client, article, other_art
         other_url = url.replace(article.slug, other_article.slug)
         assert queries_for(client, url) == queries_for(client, other_url)  # built
         assert queries_for(client, url) == queries_for(client, other_url) == 1
+
+
+# --- Each process's own copies in front of a shared cache ----------------------
+
+
+def test_recent_renderings_keep_what_fits_dropping_the_least_recently_used():
+    from talkpage.discussion.cache import RecentRenderings
+
+    recent = RecentRenderings(max_bytes=10)
+    recent.put("a", b"12345")
+    recent.put("b", b"12345")
+    assert recent.get("a") == b"12345"  # now the most recently used
+    recent.put("c", b"123")
+
+    assert recent.get("b") is None
+    assert recent.get("a") == b"12345"
+    assert recent.get("c") == b"123"
+    recent.put("huge", b"x" * 11)
+    assert recent.get("huge") is None  # bigger than the whole budget
+
+
+def test_with_a_shared_cache_repeat_reads_come_from_the_process_memory(
+    client, article, settings
+):
+    from django.core.cache import caches
+    from django.core.cache.backends.locmem import LocMemCache
+
+    if isinstance(caches["default"], LocMemCache):
+        pytest.skip("needs a shared cache: runs with TALKPAGE_REDIS_URL")
+    make_comment(article, text="Magnesium helped me sleep.")
+    url = API.format(slug=article.slug)
+    first = client.get(url)
+    caches["default"].clear()  # the shared copy is gone; this process's stays
+
+    again = client.get(url)
+
+    assert again.status_code == 200 and again.content == first.content
+
+
+def test_without_a_shared_cache_renderings_are_kept_once(settings):
+    from django.core.cache import caches
+    from django.core.cache.backends.locmem import LocMemCache
+
+    from talkpage.discussion.cache import recent_renderings
+
+    if not isinstance(caches["default"], LocMemCache):
+        pytest.skip("runs with the local-memory cache (no TALKPAGE_REDIS_URL)")
+    assert recent_renderings() is None
+
+
+def test_turning_the_cache_off_turns_the_process_copies_off_too(settings):
+    from talkpage.discussion.cache import recent_renderings
+
+    settings.TALKPAGE_DISCUSSION_CACHE_SECONDS = 0
+
+    assert recent_renderings() is None

@@ -76,3 +76,63 @@ def test_pages_link_their_feeds(client, article):
     html = client.get(article.get_absolute_url()).content.decode()
     assert f'href="/articles/{article.slug}/comments.atom"' in html
     assert 'href="/comments.atom"' in html
+
+
+# --- Feeds are built once per version and served from the cache ---------------
+
+
+def feed_urls(article) -> list[str]:
+    return [
+        reverse("discussion:feed"),
+        reverse("discussion:article-feed", kwargs={"slug": article.slug}),
+    ]
+
+
+def test_a_repeat_read_of_a_feed_costs_one_query(client, article):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    post_comment(article=article, user=None, text="cached words")
+    for url in feed_urls(article):
+        first = client.get(url)
+        with CaptureQueriesContext(connection) as queries:
+            again = client.get(url)
+        assert again.content == first.content
+        assert len(queries) == 1, url
+
+
+@pytest.mark.parametrize("change", ["post", "delete", "hide"])
+def test_every_change_shows_in_both_feeds_at_once(client, article, change):
+    posted = post_comment(article=article, user=None, text="before the change")
+    for url in feed_urls(article):
+        entries(client, url)  # cached now
+    if change == "post":
+        post_comment(article=article, user=None, text="after the change")
+    elif change == "delete":
+        delete_comment(comment=posted.comment)
+    else:
+        moderation.set_status(
+            comment=posted.comment, status=Status.HIDDEN, actor=None, action="test"
+        )
+
+    for url in feed_urls(article):
+        bodies = entries(client, url)
+        if change == "post":
+            assert any("after the change" in body for body in bodies), url
+        else:
+            assert not any("before the change" in body for body in bodies), url
+
+
+def test_a_feed_reader_with_a_current_copy_gets_304(client, article):
+    post_comment(article=article, user=None, text="polled words")
+    for url in feed_urls(article):
+        first = client.get(url)
+        assert first["Cache-Control"].startswith("public")
+
+        again = client.get(url, headers={"If-None-Match": first["ETag"]})
+
+        assert again.status_code == 304, url
+
+
+def test_the_feed_of_a_missing_article_is_404(client):
+    assert client.get("/articles/no-such-thing/comments.atom").status_code == 404

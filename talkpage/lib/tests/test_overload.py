@@ -7,7 +7,6 @@ import time
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connections
 from django.http import HttpResponse
 from django.test import Client
 from django.urls import path
@@ -204,32 +203,3 @@ def test_the_server_runs_threads_for_the_admitted_the_waiting_and_the_refusals(
     settings.TALKPAGE_MAX_CONCURRENT_REQUESTS = 4
 
     assert blocking_threads_per_worker() == 4 + overload.MAX_WAITING + 32
-
-
-@pytest.mark.django_db(transaction=True)
-def test_only_the_keepers_hold_on_to_a_database_server_connection(
-    client, one_at_a_time, monkeypatch
-):
-    monkeypatch.setattr(overload, "KEEPERS_PER_ADMITTED", 1)
-    # Watched at close(), not by the connection itself: SQLite's in-memory
-    # test database ignores close() so as not to lose its data.
-    closed_in = []
-    backend = type(connections["default"])
-    real_close = backend.close
-
-    def close(wrapper):
-        closed_in.append(threading.current_thread().name)
-        real_close(wrapper)
-
-    monkeypatch.setattr(backend, "close", close)
-
-    assert client.get("/count/").status_code == 200  # this thread keeps its place
-    reader = threading.Thread(target=lambda: client.get("/count/"), name="reader")
-    reader.start()
-    reader.join(10)
-    assert client.get("/count/").status_code == 200
-
-    if connections["default"].vendor == "sqlite":
-        assert closed_in == []  # a file, not a server's connection: kept
-    else:
-        assert closed_in == ["reader"]
