@@ -1,3 +1,4 @@
+import functools
 import hashlib
 import hmac
 import math
@@ -5,7 +6,7 @@ import math
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 
 ANONYMOUS = "Anonymous"
 DELETED = "[deleted]"
@@ -152,7 +153,7 @@ class Comment(models.Model):
         return f"Comment {self.pk} on {self.article_id}"
 
     def get_absolute_url(self):
-        return reverse("discussion:permalink", kwargs={"comment_id": self.pk})
+        return comment_url("discussion:permalink", self.pk)
 
     @property
     def anchor(self) -> str:
@@ -280,3 +281,22 @@ def fingerprint_of(text: str) -> str:
 
 def hash_edit_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+# Any id no comment will have soon; it marks where a comment's id goes.
+_ID_MARK = 9_876_543_210_123
+
+
+@functools.lru_cache(maxsize=64)
+def _comment_url_around_id(name: str, script_prefix: str) -> tuple[str, str]:
+    url = reverse(name, kwargs={"comment_id": _ID_MARK})
+    before, _, after = url.partition(str(_ID_MARK))
+    return before, after
+
+
+def comment_url(name: str, comment_id: int) -> str:
+    """``reverse(name, kwargs={"comment_id": comment_id})``, reversed once per
+    name: rendering a page of threads reverses about four URLs per comment,
+    and doing each in full was a third of the page's time."""
+    before, after = _comment_url_around_id(name, get_script_prefix())
+    return f"{before}{int(comment_id)}{after}"

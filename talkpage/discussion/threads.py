@@ -117,7 +117,7 @@ def load_thread_page(
         encode_cursor(roots[per_page - 1], sort) if len(roots) > per_page else None
     )
     roots = roots[:per_page]
-    replies = _replies_of([r.pk for r in roots])
+    replies = _replies_of(roots)
     threads = _build_trees(roots, replies, viewer)
     in_place = {pk for node in threads for pk in node.comment_ids()}
     return ThreadPage(
@@ -131,7 +131,7 @@ def load_thread_page(
 
 
 def load_single_thread(root: Comment, *, viewer: Viewer) -> Node | None:
-    trees = _build_trees([root], _replies_of([root.pk]), viewer)
+    trees = _build_trees([root], _replies_of([root]), viewer)
     return trees[0] if trees else None
 
 
@@ -182,15 +182,33 @@ def awaiting_of(
     ]
 
 
-def _replies_of(root_ids: list[int]) -> list[Comment]:
-    if not root_ids:
+def _replies_of(roots: list[Comment]) -> list[Comment]:
+    """Every reply in the threads of ``roots``, each with the comment it
+    answers at hand (shown as "in reply to NAME" past the deepest
+    indentation). That comment is nearly always in the same thread, so it
+    is taken from the rows already loaded: joining it (and its author) for
+    every reply made this query cost twice as much."""
+    if not roots:
         return []
-    return list(
-        Comment.objects.filter(root_id__in=root_ids)
+    replies = list(
+        Comment.objects.filter(root_id__in=[root.pk for root in roots])
         .exclude(status__in=[Status.SPAM, Status.REJECTED])
-        .select_related("user", "in_reply_to", "in_reply_to__user")
+        .select_related("user")
         .order_by("created_at", "id")
     )
+    loaded = {comment.pk: comment for comment in [*roots, *replies]}
+    missing = {
+        reply.in_reply_to_id
+        for reply in replies
+        if reply.in_reply_to_id is not None and reply.in_reply_to_id not in loaded
+    }
+    if missing:  # answers to comments since marked spam or rejected
+        loaded.update(Comment.objects.select_related("user").in_bulk(missing))
+    for reply in replies:
+        answered = loaded.get(reply.in_reply_to_id)
+        if answered is not None:
+            reply.in_reply_to = answered
+    return replies
 
 
 def _build_trees(

@@ -31,6 +31,40 @@ def test_thread_lists_published_comments_with_nested_replies(client, article):
     assert data["next_cursor"] is None
 
 
+def test_every_kind_of_thread_response_has_the_schema_s_exact_shape(
+    client, article, alice, bob
+):
+    """The thread is built as plain data, not validated on the way out:
+    what any reader gets must still be what ThreadOut describes."""
+    from talkpage.api.schemas import ThreadOut
+    from talkpage.discussion.services import delete_comment
+
+    top = post_comment(article=article, user=None, text="top", author_name="Ann")
+    reply = post_comment(article=article, user=alice, text="a", in_reply_to=top.comment)
+    post_comment(article=article, user=alice, text="mine", anonymous=True)
+    delete_comment(comment=reply.comment)
+    post_comment(article=article, user=None, text="reply", in_reply_to=top.comment)
+    readers = [("nobody", None), ("alice", alice), ("bob", bob)]
+    for name, person in readers:
+        client.logout()
+        if person is not None:
+            client.force_login(person)
+        data = client.get(thread_url(article)).json()
+
+        checked = ThreadOut.model_validate(data).model_dump(mode="json")
+        assert shape_of(checked) == shape_of(data), name
+
+
+def shape_of(value):
+    """The keys of every object, all the way down, and the kind of each
+    leaf (datetimes differ in their digits between encoders, not kinds)."""
+    if isinstance(value, dict):
+        return {key: shape_of(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [shape_of(item) for item in value]
+    return type(value).__name__
+
+
 def test_thread_hides_what_readers_may_not_see(client, article, bob):
     post_comment(article=article, user=None, text="visible")
     for status in (Status.HELD, Status.SPAM, Status.HIDDEN, Status.REJECTED):
