@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from talkpage.articles.models import Article
@@ -74,22 +74,28 @@ def post_comment(
         earlier = Comment.objects.filter(submission_key=submission_key).first()
         if earlier is not None:
             return _repeat_of(earlier, article=article, text=text)
-    moderation.check_can_post(article=article, user=user, network_hash=network_hash)
+    policy = moderation.policy_for(article)
+    moderation.check_can_post(
+        article=article, user=user, network_hash=network_hash, policy=policy
+    )
     if in_reply_to is not None:
         check_can_reply(article=article, in_reply_to=in_reply_to)
     signed_in = user is not None and user.is_authenticated
     fingerprint = fingerprint_of(text)
-    check_not_duplicate(
+    copies = recent_copies(
+        fingerprint=fingerprint,
         user=user if signed_in else None,
         network_hash=network_hash,
-        fingerprint=fingerprint,
     )
+    if copies.by_this_poster:
+        raise CommentRefused("You have already posted this comment.")
     screening = moderation.screen(
         article=article,
         user=user,
         text=text,
-        signals=[*(signals or []), *repeated_content_signals(fingerprint)],
+        signals=[*(signals or []), *copies.signals()],
         spam_signals=spam_signals or [],
+        policy=policy,
     )
     edit_token = None if signed_in else new_edit_token()
     comment = Comment(
@@ -145,34 +151,49 @@ def _count(comment: Comment, delta: int) -> None:
     )
 
 
-def check_not_duplicate(*, user, network_hash: str, fingerprint: str) -> None:
-    """The same words from the same person within a day are a duplicate."""
-    since = timezone.now() - timedelta(days=1)
-    recent = Comment.objects.filter(
-        fingerprint=fingerprint, created_at__gte=since, deleted_at__isnull=True
-    )
+@dataclass(frozen=True)
+class RecentCopies:
+    """Comments with the same words as a new one, posted in the last day."""
+
+    # By anyone, deleted ones included: the same text from several people
+    # in a day looks like a campaign.
+    by_anyone: int
+    # By the same poster and not deleted: posting them again is a duplicate.
+    by_this_poster: int
+
+    def signals(self) -> list[str]:
+        """The copy that makes TALKPAGE_REPEATS_TO_HOLD (this one included)
+        and every later one are held."""
+        copies = self.by_anyone + 1
+        if copies >= settings.TALKPAGE_REPEATS_TO_HOLD:
+            return [f"same text posted {copies} times today"]
+        return []
+
+
+def recent_copies(
+    *, fingerprint: str, user=None, network_hash: str = ""
+) -> RecentCopies:
+    """Both counts in one query (the fingerprint index); a poster is known
+    by account, else by network, else not at all."""
     if user is not None:
-        recent = recent.filter(user=user)
+        poster = Q(user=user)
     elif network_hash:
-        recent = recent.filter(network_hash=network_hash, user__isnull=True)
+        poster = Q(network_hash=network_hash, user__isnull=True)
     else:
-        return
-    if recent.exists():
-        raise CommentRefused("You have already posted this comment.")
+        poster = None
+    counts = {"by_anyone": Count("id")}
+    if poster is not None:
+        counts["by_this_poster"] = Count(
+            "id", filter=poster & Q(deleted_at__isnull=True)
+        )
+    found = Comment.objects.filter(
+        fingerprint=fingerprint, created_at__gte=timezone.now() - timedelta(days=1)
+    ).aggregate(**counts)
+    return RecentCopies(found["by_anyone"], found.get("by_this_poster", 0))
 
 
 def repeated_content_signals(fingerprint: str) -> list[str]:
-    """The same text from several people in a day looks like a campaign:
-    the copy that makes TALKPAGE_REPEATS_TO_HOLD (this one included) and
-    every later one are held."""
-    since = timezone.now() - timedelta(days=1)
-    earlier = Comment.objects.filter(
-        fingerprint=fingerprint, created_at__gte=since
-    ).count()
-    copies = earlier + 1
-    if copies >= settings.TALKPAGE_REPEATS_TO_HOLD:
-        return [f"same text posted {copies} times today"]
-    return []
+    return recent_copies(fingerprint=fingerprint).signals()
 
 
 def check_can_reply(*, article: Article, in_reply_to: Comment) -> None:

@@ -140,9 +140,12 @@ def active_ban(*, user, network_hash: str) -> Ban | None:
     return None
 
 
-def check_can_post(*, article: Article, user, network_hash: str) -> None:
-    """Refuse before anything is stored: closed articles, banned posters."""
-    if policy_for(article) == Policy.CLOSED:
+def check_can_post(
+    *, article: Article, user, network_hash: str, policy: str | None = None
+) -> None:
+    """Refuse before anything is stored: closed articles, banned posters.
+    ``policy`` is policy_for(article), when the caller has it already."""
+    if (policy or policy_for(article)) == Policy.CLOSED:
         raise ModerationRefused("Comments are closed on this article.")
     check_not_banned(user=user, network_hash=network_hash)
 
@@ -167,13 +170,15 @@ def screen(
     signals: list[str],
     spam_signals: list[str] | None = None,
     for_edit: bool = False,
+    policy: str | None = None,
 ) -> Screening:
     """Decide where a new (or edited) comment goes: published, held or spam.
 
     ``signals`` are reasons found before this point (repeated content, the
     form's checks); any of them holds the comment. ``spam_signals`` (the
     honeypot) make it spam outright. An edit is screened for spam and links
-    but not held again by policy.
+    but not held again by policy. ``policy`` is policy_for(article), when
+    the caller has it already.
     """
     if spam_signals:
         return Screening(Status.SPAM, list(spam_signals), 1.0)
@@ -198,7 +203,10 @@ def screen(
     signed_in = user is not None and user.is_authenticated
     # Moderators would only be approving themselves.
     skip_policy = for_edit or (signed_in and user.is_moderator)
-    policy = None if skip_policy else policy_for(article)
+    if skip_policy:
+        policy = None
+    elif policy is None:
+        policy = policy_for(article)
     if policy == Policy.HOLD_ALL:
         reasons.append("policy: hold-all")
     elif policy == Policy.HOLD_ANONYMOUS and not (
