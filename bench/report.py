@@ -123,7 +123,13 @@ def markdown(summary: dict) -> str:
         parts.append(database_section(results, database))
     parts.append(responses_section(summary))
     parts.append(checks_section(results))
+    if BOUNDS.exists():
+        # Written by hand from profiles: what the numbers above cannot say.
+        parts.append(BOUNDS.read_text())
     return "\n".join(parts)
+
+
+BOUNDS = Path(__file__).resolve().parent / "bounds.md"
 
 
 HEADER = """# Benchmarks
