@@ -90,3 +90,21 @@ def make_comment(
     if comment.status != status:
         set_status(comment=comment, status=status, actor=None, action="test.setup")
     return Comment.objects.select_related("user").get(pk=comment.pk)
+
+
+def load_settings(monkeypatch, tmp_path, **variables: str) -> dict:
+    """The production settings module, run afresh with only these
+    ``TALKPAGE_*`` variables (names without the prefix)."""
+    import os
+    import runpy
+
+    import talkpage.config.settings as settings_module
+
+    for name in list(os.environ):
+        if name.startswith("TALKPAGE_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("TALKPAGE_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("TALKPAGE_SECRET_KEY", "s" * 50)
+    for name, value in variables.items():
+        monkeypatch.setenv(f"TALKPAGE_{name}", value)
+    return runpy.run_path(settings_module.__file__)

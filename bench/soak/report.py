@@ -181,8 +181,9 @@ depend on them.
 - **Overload.** A server with 1 worker pinned to the first CPU (`taskset`),
   the load generator pinned to the second, so the generator cannot starve
   the server it measures. Two pages, after 100 comments were posted: the
-  home page (cached, about 1.5 ms of CPU) and the site-wide Atom feed (not
-  cached, about 20 ms), the public page that overloads a server first. wrk
+  home page (cached, about 1.5 ms of CPU) and the site-wide Atom feed (the
+  page that overloaded the server first until feeds were cached on
+  2026-12-01; now one aggregate query and a cache lookup). wrk
   measures each one's capacity (16 keep-alive clients, 10 s); then an
   open-loop generator (asyncio, plain HTTP/1.1) starts requests at 3 times
   that rate whatever happens to earlier ones, as independent visitors
@@ -386,33 +387,30 @@ right after WhiteNoise so static files are never refused:
 
 ### What it does, measured
 
-Figures from the run of 2026-11-25 05:54 UTC and from trial runs the
-same day (a new `make soak` rewrites the tables above, not this text).
+Figures from the runs of 2026-11-25 and 2026-12-01 (a new `make soak`
+rewrites the tables above, not this text).
 
 - **Cheap pages** (the home page, from the cache): the gate does what it
   should. At 3 times capacity nothing went unanswered (before: thousands),
-  refusals took about 12 ms (p99 under 100 ms), served pages stayed
-  around 150 ms (before: 0.7 s median, 5.6 s p99), and the server was back
-  to normal 0.1 s after the load stopped.
-- **Expensive pages** (the uncached Atom feed, about 20 ms of CPU each):
-  the gate helps but does not hold. Fewer requests went unanswered than
-  before and the server recovered at once, but refusals themselves took
-  seconds. A refusal costs about 0.1 ms of Python, but it needs the GIL,
-  and waits for it behind the admitted requests, each of which holds it for
-  up to 5 ms at a time; trial runs with limits of 2, 4 and 8, a 1 ms switch
-  interval and 200 spare threads did no better on this busy machine.
-  Python cannot refuse faster than it can get the GIL: caching the feeds
-  (they are the cheapest way to overload the server today) or a limit in
-  a proxy in front (nginx `limit_conn`) is the remedy for such pages.
+  refusals took 12-25 ms, and the server was back to normal 0.1 s after
+  the load stopped.
+- **Expensive pages**: on 2026-11-25 the site-wide Atom feed was built on
+  every request (about 20 ms of CPU), and at 3 times its capacity refusals
+  themselves took seconds and 1,019 requests went unanswered: a refusal
+  costs about 0.1 ms of Python, but it needs the GIL, and waits for it
+  behind admitted requests that each hold it for up to 5 ms at a time.
+  Python cannot refuse faster than it can get the GIL, so the remedy was
+  to make the page cheap: feeds are now cached per version (ETag/304 too),
+  and on 2026-12-01 the same test answered every request, refusals in
+  28 ms. A page that stays expensive (a moderator's queue, say) is better
+  limited in the proxy in front (nginx `limit_conn`).
 - **Bursts** are served late rather than refused: 100 people posting to
-  one discussion queue on its row in PostgreSQL, at 1-3 s each. The 5 s
-  longest wait is where that stops: in that run, on a machine whose
-  load average reached 30 from other programs, PostgreSQL posting slowed to
-  29 comments/s, p99 waits passed 5 s and 219 of 3,743 posts (6 %) got a
-  503 (all of them stored nothing; every acknowledged one is stored once).
-  In the first full run the same day, at a load average around 13, the
-  same test acknowledged and stored 10,417 comments (86/s, p99 1.6 s) with
-  no 5xx at all.
+  one discussion queue on its row in PostgreSQL. The 5 s longest wait is
+  where that stops. On 2026-11-25, with a connection per thread and the
+  machine's load average at 30 from other programs, PostgreSQL posting
+  slowed to 29 comments/s and 219 of 3,743 posts got a 503 (each stored
+  nothing). With the pool (below), on 2026-12-01: 9,856 acknowledged and
+  stored, 81/s, p99 1.8 s, no 5xx.
 - **Normal load**: with 16 keep-alive clients on the article page the
   gate made no difference beyond the noise (trial runs on a quiet machine:
   7,000-7,900 req/s against 7,750-7,900 before). At saturation with 64
@@ -422,15 +420,16 @@ same day (a new `make soak` rewrites the tables above, not this text).
 
 ### Database connections
 
-More threads would also mean more database connections: Django keeps one
-per thread, and with `CONN_MAX_AGE` those stay open. A process now keeps at
-most twice its limit open to PostgreSQL (`ConnectionKeepers`: 16, plus the
-admitted requests' own while they run); other threads close theirs when
-their request ends. With 16 keep-alive clients that was as fast as keeping
-every connection; keeping only 4 cost three quarters of the throughput (a new
-connection per request). SQLite connections, which no server counts, stay
-open in every thread. A real pool (Django's `"pool"` option, which needs
-`psycopg[pool]`) would bound PostgreSQL connections without this.
+Each server process borrows PostgreSQL connections from a pool of its
+own (psycopg_pool through Django's `pool` option, `TALKPAGE_DATABASE_POOL_SIZE`,
+10 by default), opened at start and kept: however many threads a process
+runs, it holds no more, and no request pays for a new connection. Before
+2026-12-01 every thread that served a request kept a connection (bounded
+by a "keepers" scheme), which after `kill -9` restarts exhausted
+PostgreSQL's 100 connections ("sorry, too many clients already": 500s in
+the log). A database that cannot be reached, or a pool with no connection
+free in 10 s, is now answered 503 with `Retry-After: 5`, never a 500.
+SQLite connections, which no server counts, stay open in every thread.
 """
 
 

@@ -10,8 +10,6 @@ case's usual wrapping transaction every read would rightly go to the
 primary.
 """
 
-import os
-import runpy
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,12 +24,11 @@ from django.http import HttpResponse
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
-import talkpage.config.settings as settings_module
 from talkpage.articles.models import Article
 from talkpage.config.routers import ReplicaReadsMiddleware, ReplicaRouter
 from talkpage.discussion.models import Comment
 from talkpage.embeds.tokens import issue_bearer_token
-from talkpage.testing import make_comment, post_url, with_token
+from talkpage.testing import load_settings, make_comment, post_url, with_token
 
 REPLICA = "replica"
 LATE_WORDS = "Written a moment ago"
@@ -220,18 +217,6 @@ def test_migrations_run_only_on_the_primary():
 
 
 # --- Settings -------------------------------------------------------------
-
-
-def load_settings(monkeypatch, tmp_path, **variables: str) -> dict:
-    """The production settings module, run afresh with these variables."""
-    for name in list(os.environ):
-        if name.startswith("TALKPAGE_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("TALKPAGE_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("TALKPAGE_SECRET_KEY", "s" * 50)
-    for name, value in variables.items():
-        monkeypatch.setenv(f"TALKPAGE_{name}", value)
-    return runpy.run_path(settings_module.__file__)
 
 
 def test_replica_urls_add_databases_the_router_and_its_middleware(
