@@ -19,6 +19,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.http import quote_etag
 
 from talkpage.articles.models import Article
 from talkpage.discussion import cache
@@ -76,7 +77,7 @@ class RecentComments(Feed):
         return cached_feed(
             request,
             key=key,
-            etag=cache.quote_etag(cache.hashed(key)),
+            etag=quote_etag(cache.hashed(key)),
             modified=modified,
             build=lambda: super(RecentComments, self).__call__(
                 request, *args, **kwargs
