@@ -136,3 +136,33 @@ def test_a_feed_reader_with_a_current_copy_gets_304(client, article):
 
 def test_the_feed_of_a_missing_article_is_404(client):
     assert client.get("/articles/no-such-thing/comments.atom").status_code == 404
+
+
+def test_an_article_whose_publication_time_comes_shows_in_the_site_feed(
+    client, article, monkeypatch
+):
+    """No write marks the moment a scheduled article is published: the
+    site feed is built again at least once a minute."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from talkpage.articles.models import Article
+    from talkpage.discussion import feeds
+    from talkpage.testing import make_article
+
+    post_comment(article=article, user=None, text="already out")
+    later = make_article(slug="later", title="Later")
+    post_comment(article=later, user=None, text="on the scheduled one")
+    scheduled = Article.objects.filter(pk=later.pk)
+    scheduled.update(published_at=timezone.now() + timedelta(minutes=5))
+    url = reverse("discussion:feed")
+    assert not any("scheduled" in body for body in entries(client, url))
+
+    # Its time comes (update() leaves updated_at alone, as time passing
+    # would), and a minute later the feed has it.
+    scheduled.update(published_at=timezone.now() - timedelta(seconds=1))
+    now = feeds.time.time()
+    monkeypatch.setattr(feeds.time, "time", lambda: now + feeds.SITE_FEED_SECONDS)
+
+    assert any("scheduled" in body for body in entries(client, url))
