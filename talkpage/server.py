@@ -33,7 +33,6 @@ def prepare() -> None:
     """Migrate, collect static files and load the demo into an empty site."""
     import django
     from django.core.management import call_command
-    from django.db import connections
 
     django.setup()
     from talkpage.articles.services import load_demo_if_empty
@@ -45,9 +44,15 @@ def prepare() -> None:
         result = load_demo_if_empty()
     if result is not None:
         logger.warning("Loaded %d demo articles.", len(result.created))
-    # Workers are forked from this process and must open connections of
-    # their own: a PostgreSQL connection (or pool) used by two processes
-    # mixes their queries on one socket.
+    close_connections_before_fork()
+
+
+def close_connections_before_fork() -> None:
+    """Workers are forked from this process and must open connections of
+    their own: a PostgreSQL connection (or pool) used by two processes
+    mixes their queries on one socket."""
+    from django.db import connections
+
     for connection in connections.all():
         connection.close()
         if connection.vendor == "postgresql":

@@ -161,7 +161,7 @@ TALKPAGE_MAX_CONCURRENT_REQUESTS = env_int("MAX_CONCURRENT_REQUESTS", 8)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # The admitted requests, and the odd background thread (reset mail).
     _pool_size = env_int("DATABASE_POOL_SIZE", TALKPAGE_MAX_CONCURRENT_REQUESTS + 2)
-    DATABASE_POOL = {
+    _database_pool = {
         # Opened at once and kept: a pool that grows on demand made requests
         # wait for each new connection at the start of every burst.
         "min_size": _pool_size,
@@ -170,7 +170,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         "timeout": 10,
         "max_idle": 300,
     }
-    DATABASES["default"]["OPTIONS"].setdefault("pool", DATABASE_POOL)
+    DATABASES["default"]["OPTIONS"].setdefault("pool", _database_pool)
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 300)
@@ -197,7 +197,7 @@ for _number, _replica_url in enumerate(env_list("DATABASE_REPLICA_URLS"), start=
         **_replica.get("OPTIONS", {}),
     }
     if "pool" in DATABASES["default"]["OPTIONS"]:
-        _replica["OPTIONS"].setdefault("pool", DATABASE_POOL)
+        _replica["OPTIONS"].setdefault("pool", _database_pool)
     _replica["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
     _replica["CONN_HEALTH_CHECKS"] = DATABASES["default"].get(
         "CONN_HEALTH_CHECKS", False
