@@ -9,7 +9,7 @@ from django.core.cache import cache
 from talkpage.accounts.models import User
 from talkpage.articles.models import Article
 from talkpage.discussion.cache import forget_recent_renderings
-from talkpage.testing import PASSWORD, make_article
+from talkpage.testing import PASSWORD, MailServer, make_article
 
 
 @pytest.fixture(autouse=True)
@@ -44,3 +44,12 @@ def article(db) -> Article:
 @pytest.fixture
 def other_article(db) -> Article:
     return make_article(slug="knuckles", title="Why do knuckles crack?")
+
+
+@pytest.fixture
+def mail_server(settings):
+    """A real SMTP server (aiosmtpd) that Django's mail goes to."""
+    server = MailServer().start()
+    server.use_in(settings)
+    yield server
+    server.stop()

@@ -114,7 +114,69 @@ def fewer_malloc_arenas() -> None:
         pass
 
 
-def serve(*, host: str, port: int, workers: int | None) -> int:
+class BackgroundWorker:
+    """``talkpage worker`` as a child of ``talkpage serve``: started with
+    the server, started again if it dies, stopped with the server."""
+
+    def __init__(self):
+        import threading
+
+        self._process = None
+        self._stopping = threading.Event()
+        self._watcher = threading.Thread(
+            target=self._watch, name="talkpage-worker-watch", daemon=True
+        )
+
+    def _start_process(self):
+        import subprocess
+        import sys
+
+        # In the server's process group, so whatever stops or kills the
+        # group stops the worker too. A second signal (Ctrl+C reaches both,
+        # then stop() below) may cut a send short: deliver_mail queues that
+        # message again.
+        self._process = subprocess.Popen(  # noqa: S603 (our own command)
+            [sys.executable, "-m", "talkpage.cli", "worker"]
+        )
+
+    def start(self) -> "BackgroundWorker":
+        self._start_process()
+        self._watcher.start()
+        return self
+
+    def _watch(self):
+        while not self._stopping.wait(2):
+            if self._process.poll() is not None:
+                logger.warning(
+                    "The background worker exited (status %s); starting it again.",
+                    self._process.returncode,
+                )
+                self._stopping.wait(1)
+                if not self._stopping.is_set():
+                    self._start_process()
+
+    def stop(self):
+        import subprocess
+
+        self._stopping.set()
+        if self._process is None or self._process.poll() is not None:
+            return
+        try:  # Ctrl+C reached the worker as well: it may be exiting
+            self._process.wait(timeout=1)
+            return
+        except subprocess.TimeoutExpired:
+            pass
+        self._process.terminate()  # finishes the task at hand, then exits
+        try:
+            self._process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+
+
+def serve(
+    *, host: str, port: int, workers: int | None, background_worker: bool = True
+) -> int:
     from granian.constants import Interfaces
     from granian.server import Server
 
@@ -136,6 +198,11 @@ def serve(*, host: str, port: int, workers: int | None) -> int:
         log_access=False,
     )
     shown_host = f"[{host}]" if ":" in host else host
+    worker = BackgroundWorker().start() if background_worker else None
     print(f"Talkpage is serving on http://{shown_host}:{port}/", flush=True)
-    server.serve()
+    try:
+        server.serve()
+    finally:
+        if worker is not None:
+            worker.stop()
     return 0

@@ -97,12 +97,13 @@ def post_burst(
     stop: threading.Event | None = None,
     retry_every: int = 10,
     slug: str = ARTICLE,
+    log: PostingLog | None = None,
 ) -> PostingLog:
     """``posters`` people posting as fast as the server answers, each on a
     keep-alive connection, for ``seconds`` or until ``stop`` is set. Every
     text is unique; every ``retry_every``-th acknowledged post is sent again
     with the same Idempotency-Key, as a client that lost the answer would."""
-    log = PostingLog(prefix)
+    log = log or PostingLog(prefix)
     stop = stop or threading.Event()
     deadline = time.monotonic() + seconds
 
@@ -449,15 +450,23 @@ def kill_rounds(
     results = []
     for number in range(1, rounds + 1):
         stop = threading.Event()
+        prefix = new_prefix(f"kill{number}")
+        log = PostingLog(prefix)
         with ThreadPoolExecutor(1) as executor:
             burst = executor.submit(
                 post_burst,
                 server,
                 posters=posters,
                 seconds=3600,
-                prefix=new_prefix(f"kill{number}"),
+                prefix=prefix,
                 stop=stop,
+                log=log,
             )
+            # Killed while posts are being acknowledged: on a busy machine
+            # the first answers after a restart can take a while.
+            deadline = time.monotonic() + 30
+            while not log.acknowledged and time.monotonic() < deadline:
+                time.sleep(0.05)
             killed_after = random.uniform(0.3, burst_seconds)  # noqa: S311
             time.sleep(killed_after)
             server.kill()

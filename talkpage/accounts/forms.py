@@ -8,7 +8,7 @@ from django.template import loader
 
 from talkpage.accounts.models import User
 from talkpage.accounts.names import is_taken_name, name_skeleton
-from talkpage.lib.mail import send_in_background
+from talkpage.background.mail import send_later
 
 
 class RegistrationForm(auth_forms.BaseUserCreationForm):
@@ -91,8 +91,8 @@ class ForgotPasswordForm(auth_forms.PasswordResetForm):
         to_email,
         html_email_template_name=None,
     ):
-        """Renders the message now and sends it without waiting, so the
-        answer takes as long for an unknown address as for a known one."""
+        """Queues the rendered message (this runs in the worker: see
+        accounts/tasks.py)."""
         subject = loader.render_to_string(subject_template_name, context)
         subject = "".join(subject.splitlines())
         body = loader.render_to_string(email_template_name, context)
@@ -100,7 +100,7 @@ class ForgotPasswordForm(auth_forms.PasswordResetForm):
         if html_email_template_name is not None:
             html = loader.render_to_string(html_email_template_name, context)
             message.attach_alternative(html, "text/html")
-        send_in_background(message)
+        send_later(message)
 
 
 class SetNewPasswordForm(auth_forms.SetPasswordForm):

@@ -31,6 +31,10 @@ class User(AbstractUser):
     """
 
     email = models.EmailField("email address", max_length=254)
+    # When the owner proved the address is theirs (the link we mailed to
+    # it); empty for a new or changed address. Until then the account signs
+    # in and posts, but gets no notification mail.
+    email_verified_at = models.DateTimeField(null=True, blank=True)
     # The name shown next to comments when it is not the username: the name
     # a host site gives its users who sign in through SSO.
     display_name = models.CharField(max_length=150, blank=True)
@@ -51,6 +55,10 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.username
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
 
     @property
     def shown_name(self) -> str:

@@ -3,9 +3,6 @@
 from django.db import IntegrityError, transaction
 
 from talkpage.accounts.models import User
-from talkpage.articles.models import Article
-from talkpage.discussion.models import Comment
-from talkpage.discussion.services import delete_comment
 
 
 class EmailTaken(Exception):
@@ -15,25 +12,24 @@ class EmailTaken(Exception):
 def change_email(*, user: User, email: str) -> None:
     # Django's reset tokens hash the email, so links sent to the old address
     # stop working here.
-    old_email, user.email = user.email, email
+    # A new address is unproven until its link is followed (see
+    # accounts/verification.py), in the same write as the change.
+    old_email, old_verified = user.email, user.email_verified_at
+    user.email, user.email_verified_at = email, None
     try:
         with transaction.atomic():
-            user.save(update_fields=["email"])
+            user.save(update_fields=["email", "email_verified_at"])
     except IntegrityError:
-        user.email = old_email
+        user.email, user.email_verified_at = old_email, old_verified
         raise EmailTaken from None
 
 
-@transaction.atomic
 def delete_account(*, user: User, delete_comments: bool) -> None:
-    """Remove the account; its comments are deleted or become Anonymous."""
-    comments = Comment.objects.filter(user=user)
-    articles = list(comments.values_list("article_id", flat=True).distinct())
-    if delete_comments:
-        for comment in comments.visible().select_for_update():
-            delete_comment(comment=comment)
-    # Anonymised comments keep their words but lose every link to the
-    # person: no user, no name.
-    comments.update(user=None, anonymous=True, author_name="")
-    Article.objects.filter(pk__in=articles).discussion_changed()
-    user.delete()
+    """Remove the account; its comments are deleted or become Anonymous.
+
+    The privacy app's erase_account does it, and erases everything else tied
+    to the account (votes, reports, sessions...): see the privacy page.
+    """
+    from talkpage.privacy.services import erase_account
+
+    erase_account(user=user, delete_comments=delete_comments)

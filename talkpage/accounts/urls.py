@@ -28,4 +28,6 @@ urlpatterns = [
     path("password/", views.ChangePasswordView.as_view(), name="password_change"),
     path("email/", views.change_email, name="email_change"),
     path("delete/", views.delete_account, name="delete"),
+    path("verify/<str:token>/", views.verify_email, name="verify"),
+    path("verify-again/", views.resend_verification, name="verify-again"),
 ]

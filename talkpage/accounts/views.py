@@ -15,11 +15,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
-from talkpage.accounts import forms, services
+from talkpage.accounts import forms, services, verification
 from talkpage.accounts.models import User
+from talkpage.accounts.tasks import send_password_reset
 from talkpage.lib import ratelimit
 from talkpage.lib.http import too_many_requests
 from talkpage.lib.network import network_hash
+from talkpage.privacy.services import erase_account
 
 BACKEND = "talkpage.accounts.backends.UsernameOrEmailBackend"
 
@@ -59,8 +61,11 @@ def register(request: HttpRequest) -> HttpResponse:
                     raise
             else:
                 login(request, user, backend=BACKEND)
+                verification.send_verification(user=user)
                 messages.success(
-                    request, f"Welcome, {user.username}! You are signed in."
+                    request,
+                    f"Welcome, {user.username}! You are signed in. We have "
+                    "mailed you a link to confirm your email address.",
                 )
                 return redirect(_safe_next(request))
     else:
@@ -186,12 +191,16 @@ class ForgotPasswordView(auth_views.PasswordResetView):
         by_address = ratelimit.hit("address", address, "password_reset_address")
         if not (by_network.allowed and by_address.allowed):
             return redirect(self.get_success_url())
-        self.extra_email_context = {
-            "site_name": settings.TALKPAGE_SITE_NAME,
-            "base_url": settings.BASE_URL,
-            "expiry_minutes": settings.PASSWORD_RESET_TIMEOUT // 60,
-        }
-        return super().form_valid(form)
+        # The same work whatever the address: the worker looks it up.
+        send_password_reset.enqueue(
+            email=form.cleaned_data["email"],
+            context={
+                "site_name": settings.TALKPAGE_SITE_NAME,
+                "base_url": settings.BASE_URL,
+                "expiry_minutes": settings.PASSWORD_RESET_TIMEOUT // 60,
+            },
+        )
+        return redirect(self.get_success_url())
 
 
 class ForgotPasswordDoneView(auth_views.PasswordResetDoneView):
@@ -232,7 +241,10 @@ class SetNewPasswordDoneView(auth_views.PasswordResetCompleteView):
 @login_required
 @never_cache
 def account_settings(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/settings.html")
+    subscriptions = request.user.subscriptions.select_related("article").order_by(
+        "-created_at"
+    )
+    return render(request, "accounts/settings.html", {"subscriptions": subscriptions})
 
 
 class ChangePasswordView(auth_views.PasswordChangeView):
@@ -256,12 +268,18 @@ def change_email(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and (refusal := _guessing_password(request)):
         return refusal
     if request.method == "POST" and _password_checked(request, form):
+        old_email = request.user.email
         try:
             services.change_email(user=request.user, email=form.cleaned_data["email"])
         except services.EmailTaken:
             form.add_error("email", forms.ChangeEmailForm.TAKEN)
         else:
-            messages.success(request, "Your email address is changed.")
+            verification.address_changed(user=request.user, old_email=old_email)
+            messages.success(
+                request,
+                "Your email address is changed. We have mailed a link to the "
+                "new address to confirm it.",
+            )
             return redirect("accounts:settings")
     return render(
         request,
@@ -281,7 +299,7 @@ def delete_account(request: HttpRequest) -> HttpResponse:
         return refusal
     if request.method == "POST" and _password_checked(request, form):
         delete_comments = form.cleaned_data["comments"] == form.DELETE
-        services.delete_account(user=request.user, delete_comments=delete_comments)
+        erase_account(user=request.user, delete_comments=delete_comments)
         logout(request)
         messages.success(request, "Your account is deleted.")
         return redirect(reverse("articles:home"))
@@ -291,3 +309,39 @@ def delete_account(request: HttpRequest) -> HttpResponse:
         {"form": form},
         status=400 if form.is_bound else 200,
     )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def verify_email(request: HttpRequest, token: str) -> HttpResponse:
+    """The link in "confirm your email address": GET shows a button, POST
+    verifies (mail scanners open links; they do not press buttons)."""
+    try:
+        user = verification.account_to_verify(token)
+    except verification.BadVerificationLink as error:
+        return render(request, "errors/400.html", {"message": str(error)}, status=404)
+    if request.method == "POST":
+        verification.verify(user=user)
+        messages.success(request, "Thank you: your email address is confirmed.")
+        return redirect("accounts:settings" if request.user == user else "/")
+    return render(request, "accounts/verify_email.html", {"account": user})
+
+
+@login_required
+@require_http_methods(["POST"])
+def resend_verification(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if user.email_verified:
+        messages.info(request, "Your email address is already confirmed.")
+        return redirect("accounts:settings")
+    verdict = ratelimit.hit("address", user.email.lower(), "confirmation_address")
+    if not verdict.allowed:
+        return too_many_requests(
+            request,
+            verdict.retry_after,
+            "We have sent this address several links already today. Please "
+            "look for them (and in your spam folder), or try again tomorrow.",
+        )
+    verification.send_verification(user=user)
+    messages.success(request, f"We have mailed a new link to {user.email}.")
+    return redirect("accounts:settings")

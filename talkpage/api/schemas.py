@@ -85,6 +85,11 @@ class CommentIn(In):
     # For members: show "Anonymous" instead of the username.
     anonymous: bool = False
     reply_to: int | None = None
+    # "Email me when someone replies". A member's replies go to their
+    # account's address; anyone else gives `email`, which is never shown
+    # and is used only after its owner confirms it by a mailed link.
+    notify: bool = False
+    email: Text = ""
 
 
 class PageCommentIn(CommentIn):

@@ -68,6 +68,8 @@ from talkpage.lib.network import ban_network_hash, network_hash
 from talkpage.moderation import services as moderation
 from talkpage.moderation.models import ReportReason
 from talkpage.moderation.services import policy_for
+from talkpage.notifications.forms import validate_notification_email
+from talkpage.privacy.services import erase_comment
 
 MAX_COUNTED_ARTICLES = 100
 SORT_HELP = f"One of: {', '.join(SORTS)}."
@@ -390,6 +392,11 @@ def create_comment(
 def post_to(request: HttpRequest, article: Article, data: CommentIn):
     text = checked(validate_comment_text, data.text, "text")
     name = checked(validate_display_name, data.name, "name")
+    email = checked(validate_notification_email, data.email, "email")
+    if data.email and not data.notify:
+        raise HttpError(400, "email: is used only with notify: true.")
+    if data.notify and not request.user.is_authenticated and not email:
+        raise HttpError(400, "email: is needed to be told about replies.")
     in_reply_to = None
     if data.reply_to is not None:
         in_reply_to = Comment.objects.filter(pk=data.reply_to, article=article).first()
@@ -407,6 +414,8 @@ def post_to(request: HttpRequest, article: Article, data: CommentIn):
             in_reply_to=in_reply_to,
             submission_key=f"api:{key}" if key else None,
             network_hash=ban_network_hash(request),
+            notify=data.notify,
+            notify_email=email,
         )
     except moderation.ModerationRefused as refusal:
         raise HttpError(403, str(refusal)) from None
@@ -553,7 +562,8 @@ def edit_comment(request: HttpRequest, comment_id: int, data: CommentEditIn):
 )
 def delete_comment(request: HttpRequest, comment_id: int):
     comment = editable_comment(request, comment_id)
-    services.delete_comment(comment=comment)
+    # The author's delete erases, as on the pages (see privacy.services).
+    erase_comment(comment=comment)
     return {"ok": True}
 
 

@@ -60,6 +60,17 @@ def data_dir() -> Path:
 RATE = re.compile(r"^\s*[1-9][0-9]*\s*/\s*([1-9][0-9]*)?[smhd]?\s*$")
 
 
+def env_int_list(name: str, default: list[int]) -> list[int]:
+    """Comma-separated whole numbers of 1 or more, checked at start-up."""
+    items = env_list(name, [str(number) for number in default])
+    if not items or not all(item.isdigit() and int(item) > 0 for item in items):
+        raise ImproperlyConfigured(
+            f"{PREFIX}{name} must be whole numbers above 0 separated by commas, "
+            f"like 30,120,600"
+        )
+    return [int(item) for item in items]
+
+
 def env_rate(name: str, default: str) -> str:
     """A rate such as ``10/m`` or ``5/15m``, checked at start-up."""
     raw = os.environ.get(PREFIX + name, default)

@@ -19,6 +19,7 @@ from talkpage.config.env import (
     env_choice,
     env_float,
     env_int,
+    env_int_list,
     env_list,
     env_networks,
     env_rate,
@@ -50,6 +51,10 @@ INSTALLED_APPS = [
     "talkpage.discussion",
     "talkpage.moderation",
     "talkpage.embeds",
+    "talkpage.privacy",
+    "talkpage.importers",
+    "talkpage.background",
+    "talkpage.notifications",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -60,6 +65,8 @@ INSTALLED_APPS = [
     "csp",
     # Serves the API docs page's assets locally (no CDN, CSP-friendly).
     "ninja",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -269,6 +276,40 @@ DEFAULT_FROM_EMAIL = env("EMAIL_FROM", f"Talkpage <noreply@{_base.hostname}>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 globals().update(email_settings_from_url(env("EMAIL_URL"), DATA_DIR / "outbox"))
 
+# --- Background work ------------------------------------------------------
+# Mail and other slow work is queued in the database and run by
+# `talkpage worker` (which `talkpage serve` starts): nothing else to install.
+# docs/deploy.md shows the Redis (RQ) backend for many machines.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default", "mail"],
+    }
+}
+# Seconds before each new attempt at a message the mail server did not
+# take: about a day and a half in all, so a mail server down for a night
+# loses nothing; then it is kept as given up on (`talkpage manage mailqueue`).
+TALKPAGE_MAIL_RETRY_SECONDS = env_int_list(
+    "MAIL_RETRY_SECONDS", [30, 120, 600, 1800, 3600, 10800, 21600, 43200, 43200]
+)
+# Days a failed task (a message given up on) is kept for the operator.
+TALKPAGE_FAILED_TASK_DAYS = env_int("FAILED_TASK_DAYS", 30)
+
+# --- Notifications --------------------------------------------------------
+# Held comments are mailed to moderators one by one ("each"), gathered into
+# a digest every TALKPAGE_MODERATOR_DIGEST_MINUTES ("digest"), or not at all.
+TALKPAGE_MODERATOR_NOTIFICATIONS = env_choice(
+    "MODERATOR_NOTIFICATIONS", "digest", ["each", "digest", "off"]
+)
+TALKPAGE_MODERATOR_DIGEST_MINUTES = env_int("MODERATOR_DIGEST_MINUTES", 60)
+# A reader is mailed at most once per this many minutes; what happens in
+# between waits and arrives together in the next message.
+TALKPAGE_NOTIFICATION_INTERVAL_MINUTES = env_int("NOTIFICATION_INTERVAL_MINUTES", 15)
+# Seconds the first reply waits for others to go with it (a busy thread).
+TALKPAGE_NOTIFICATION_DELAY_SECONDS = env_int("NOTIFICATION_DELAY_SECONDS", 60)
+# Days a confirmation link (email address, following) stays valid.
+TALKPAGE_CONFIRMATION_DAYS = env_int("CONFIRMATION_DAYS", 7)
+
 # --- Security -------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -329,6 +370,9 @@ TALKPAGE_RATE_LIMITS = {
     "password_reset_address": env_rate("RATE_PASSWORD_RESET_ADDRESS", "5/h"),
     "report": env_rate("RATE_REPORT", "20/h"),
     "vote": env_rate("RATE_VOTE", "60/m"),
+    # "Send the link again" for an account's address, per address.
+    "confirmation_address": env_rate("RATE_CONFIRMATION_ADDRESS", "3/d"),
+    "follow": env_rate("RATE_FOLLOW", "30/h"),
 }
 
 # --- Moderation -----------------------------------------------------------
@@ -354,6 +398,9 @@ TALKPAGE_REPEATS_TO_HOLD = env_int("REPEATS_TO_HOLD", 3)
 TALKPAGE_MIN_SECONDS_TO_POST = env_int("MIN_SECONDS_TO_POST", 2)
 # A comment form older than this has expired (seconds).
 TALKPAGE_FORM_MAX_AGE = env_int("FORM_MAX_AGE", 2 * 24 * 3600)
+# Days a comment keeps its poster's network hash (to ban an anonymous poster)
+# before `talkpage manage forgetnetworks` clears it (see the privacy page).
+TALKPAGE_NETWORK_HASH_DAYS = env_int("NETWORK_HASH_DAYS", 90)
 
 # --- Embeds ---------------------------------------------------------------
 # Seconds a widget's sign-in (bearer) token lasts.
@@ -391,6 +438,7 @@ LOGGING = {
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}
     },
+    "filters": {"not_retried_mail": {"()": "talkpage.lib.mail.NotRetriedMailFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
@@ -398,5 +446,8 @@ LOGGING = {
         # A forged Host header is answered with 400; it is noise, not an
         # error worth a traceback per request.
         "django.security.DisallowedHost": {"level": "CRITICAL"},
+        # Mail the server refused is logged by talkpage.mail, with what
+        # happens next; django_tasks would add a traceback per attempt.
+        "django_tasks": {"filters": ["not_retried_mail"]},
     },
 }

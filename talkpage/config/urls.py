@@ -10,6 +10,8 @@ urlpatterns = [
     path("", include("talkpage.discussion.urls")),
     path("", include("talkpage.moderation.urls")),
     path("", include("talkpage.embeds.urls")),
+    path("", include("talkpage.notifications.urls")),
+    path("", include("talkpage.privacy.urls")),
     path("accounts/", include("talkpage.accounts.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

@@ -79,6 +79,15 @@ class CommentForm(forms.Form):
         label="Name (optional)", required=False, max_length=MAX_NAME_LENGTH
     )
     anonymous = forms.BooleanField(label="Post anonymously", required=False)
+    notify = forms.BooleanField(label="Email me when someone replies", required=False)
+    # Where replies are announced for a poster without an account (a
+    # member's go to their account's address).
+    email = forms.EmailField(
+        label="Email (optional, for replies)",
+        required=False,
+        max_length=254,
+        error_messages={"invalid": "Please enter an email address, or leave it empty."},
+    )
     reply_to = forms.IntegerField(
         required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput
     )
@@ -99,6 +108,13 @@ class CommentForm(forms.Form):
     def fresh_token(self) -> str:
         """A new token for re-showing this form after an error."""
         return issue_form_token(self.article_id)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("email") and not cleaned.get("notify"):
+            # An address typed without the box ticked: the poster meant it.
+            cleaned["notify"] = True
+        return cleaned
 
     def clean_name(self):
         return validate_display_name(self.cleaned_data["name"])

@@ -25,6 +25,7 @@ from talkpage.discussion.models import (
 )
 from talkpage.lib.markdown import render_comment
 from talkpage.moderation import services as moderation
+from talkpage.notifications import services as notifications
 
 MAX_COMMENT_LENGTH = 10_000
 
@@ -62,6 +63,8 @@ def post_comment(
     network_hash: str = "",
     signals: list[str] | None = None,
     spam_signals: list[str] | None = None,
+    notify: bool = False,
+    notify_email: str = "",
 ) -> PostedComment:
     """Post a comment on ``article``: screened, then published, held for a
     moderator, or kept as spam (see moderation.services.screen).
@@ -69,11 +72,20 @@ def post_comment(
     The same ``submission_key`` with the same text returns the comment
     already posted (a double click, a retried request); with other text it
     is a replayed form and is refused.
+
+    ``notify`` is "Email me when someone replies": to the member's address,
+    or to ``notify_email`` (confirmed first) for anyone else. It is saved
+    with the comment, so no crash can keep one without the other.
     """
     if submission_key:
         earlier = Comment.objects.filter(submission_key=submission_key).first()
         if earlier is not None:
-            return _repeat_of(earlier, article=article, text=text)
+            repeat = _repeat_of(earlier, article=article, text=text)
+            if notify:  # the first request may have died before saying so
+                notifications.subscribe_poster(
+                    comment=earlier, user=user, email=notify_email
+                )
+            return repeat
     policy = moderation.policy_for(article)
     moderation.check_can_post(
         article=article, user=user, network_hash=network_hash, policy=policy
@@ -120,6 +132,13 @@ def post_comment(
             comment.save()
             if comment.counts_as_visible:
                 _count(comment, +1)
+                notifications.comment_became_visible(comment=comment, just_posted=True)
+            elif comment.status == Status.HELD:
+                notifications.comment_was_held(comment=comment)
+            if notify:
+                notifications.subscribe_poster(
+                    comment=comment, user=user, email=notify_email
+                )
     except IntegrityError:
         # Two copies of one submission raced; the other one won.
         earlier = Comment.objects.filter(submission_key=submission_key).first()

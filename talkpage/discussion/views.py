@@ -19,6 +19,7 @@ from talkpage.lib import ratelimit
 from talkpage.lib.http import csrf_token_only_for_members, too_many_requests
 from talkpage.lib.network import ban_network_hash, network_hash
 from talkpage.moderation.services import ModerationRefused
+from talkpage.privacy.services import erase_comment
 
 MANAGE_LINK_NOTICE = (
     "{0} To edit or delete it later from another device, keep this private "
@@ -39,6 +40,17 @@ def post(request: HttpRequest, slug: str) -> HttpResponse:
         ).first()
         if in_reply_to is None:
             form.add_error(None, "The comment you replied to does not exist.")
+    if (
+        form.is_valid()
+        and form.cleaned_data["notify"]
+        and not form.cleaned_data["email"]
+        and not request.user.is_authenticated
+    ):
+        form.add_error(
+            "email",
+            "Please enter your email address to be told about replies, or "
+            "untick “Email me when someone replies”.",
+        )
     if not form.is_valid():
         return compose(request, article, form, in_reply_to=in_reply_to, status=400)
 
@@ -65,6 +77,8 @@ def post(request: HttpRequest, slug: str) -> HttpResponse:
             submission_key=submission_key(request, data["form_token"]),
             network_hash=ban_network_hash(request),
             spam_signals=["honeypot field filled"] if form.honeypot_filled else [],
+            notify=data["notify"],
+            notify_email=data["email"],
         )
     except ModerationRefused as refusal:
         form.add_error(None, str(refusal))
@@ -74,12 +88,30 @@ def post(request: HttpRequest, slug: str) -> HttpResponse:
         return compose(request, article, form, in_reply_to=in_reply_to, status=400)
 
     comment = posted.comment
+    if posted.created and data["notify"]:
+        _tell_about_reply_emails(request)
     response = redirect(_where_to_see(comment))
     if posted.edit_token:
         remember_edit_token(request, response, comment.pk, posted.edit_token)
     if posted.created:
         messages.success(request, _posted_message(request, posted))
     return response
+
+
+def _tell_about_reply_emails(request: HttpRequest) -> None:
+    if request.user.is_authenticated:
+        if not request.user.email_verified:
+            messages.info(
+                request,
+                "Reply emails start once you confirm your email address "
+                "(see your account settings).",
+            )
+    else:
+        messages.info(
+            request,
+            "To get reply emails, confirm your address with the link we mail "
+            "to it (once your comment is visible).",
+        )
 
 
 def submission_key(request: HttpRequest, form_key: str) -> str:
@@ -230,7 +262,9 @@ def edit(request: HttpRequest, comment_id: int) -> HttpResponse:
 def delete(request: HttpRequest, comment_id: int) -> HttpResponse:
     comment = _get_editable_comment(request, comment_id)
     if request.method == "POST":
-        services.delete_comment(comment=comment)
+        # The author's delete erases (name, network hash, edit token too);
+        # a moderator's delete (moderation.services.delete) keeps the hash.
+        erase_comment(comment=comment)
         messages.success(request, "Your comment is deleted.")
         return redirect(comment.article.get_absolute_url() + "#discussion")
     return render(request, "discussion/delete.html", {"comment": comment})

@@ -10,18 +10,14 @@
 """
 
 import logging
-import os
 import re
 import secrets
-import threading
-from concurrent import futures
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.core.mail import EmailMessage
 from django.core.mail.backends.base import BaseEmailBackend
 
 logger = logging.getLogger("talkpage.mail")
@@ -107,61 +103,21 @@ class OutboxBackend(BaseEmailBackend):
         return sent
 
 
-# --- Sending without waiting ----------------------------------------------
-
-_sender: futures.ThreadPoolExecutor | None = None
-_sender_pid = 0
-_sender_lock = threading.Lock()
-_pending: set[futures.Future] = set()
-
-
-def send_in_background(message: EmailMessage) -> None:
-    """Hands ``message`` to a background thread and returns at once.
-
-    The page that asked for the mail answers without waiting for the mail
-    server, so a slow or dead server neither holds a request thread for the
-    SMTP timeout nor changes how long the page takes (on "Forgot password?"
-    that would tell whether an address has an account). Failures are
-    logged, never raised. Mail about rows written in a transaction must be
-    handed over from ``transaction.on_commit``.
-    """
-    future = _executor().submit(_send, message)
-    with _sender_lock:
-        _pending.add(future)
-    future.add_done_callback(_forget)
+def one_line(text: str) -> str:
+    """``text`` fit for a header: every kind of line break (CR, LF, U+2028,
+    NEL...) becomes a space, so a name or title cannot start a header of
+    its own (Django refuses CR and LF; this also covers the rest)."""
+    return " ".join(text.splitlines()).strip()
 
 
-def wait_for_background_mail(timeout: float = 10) -> None:
-    """Blocks until every message handed over so far is sent (or failed)."""
-    with _sender_lock:
-        pending = list(_pending)
-    futures.wait(pending, timeout=timeout)
+class NotRetriedMailFilter(logging.Filter):
+    """Drops django_tasks' report of a failed mail attempt: deliver_mail
+    logs it already, saying whether and when it is tried again."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return f"path={DELIVER_MAIL_PATH} state=FAILED" not in record.getMessage()
 
 
-def _forget(future: futures.Future) -> None:
-    with _sender_lock:
-        _pending.discard(future)
-
-
-def _executor() -> futures.ThreadPoolExecutor:
-    global _sender, _sender_pid
-    with _sender_lock:
-        # A forked worker inherits the executor but not its thread.
-        if _sender is None or _sender_pid != os.getpid():
-            _sender = futures.ThreadPoolExecutor(
-                max_workers=1, thread_name_prefix="talkpage-mail"
-            )
-            _sender_pid = os.getpid()
-            _pending.clear()
-        return _sender
-
-
-def _send(message: EmailMessage) -> None:
-    try:
-        message.send()
-    except Exception:
-        logger.exception(
-            "Could not send mail %r to %d recipient(s)",
-            message.subject,
-            len(message.recipients()),
-        )
+# Where talkpage.background.mail keeps its task (not imported here: logging
+# is configured before Django's apps are ready).
+DELIVER_MAIL_PATH = "talkpage.background.mail.deliver_mail"

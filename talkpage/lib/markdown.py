@@ -43,7 +43,13 @@ _ARTICLE_MD = MarkdownIt("commonmark", {"html": False}).enable("strikethrough")
 
 
 def render_comment(text: str) -> str:
-    html = _COMMENT_MD.render(text)
+    return sanitise_imported_html(_COMMENT_MD.render(text))
+
+
+def sanitise_imported_html(html: str) -> str:
+    """Comment HTML written elsewhere (a Disqus or WordPress export), cleaned
+    against the very allowlist a rendered comment is: an imported comment
+    can hold nothing that a posted one could not."""
     return nh3.clean(
         html,
         tags=COMMENT_TAGS,

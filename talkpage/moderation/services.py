@@ -23,6 +23,7 @@ from talkpage.moderation.models import (
     SiteModeration,
 )
 from talkpage.moderation.spam import URL, get_filter
+from talkpage.notifications import services as notifications
 
 
 class ModerationRefused(Exception):
@@ -245,6 +246,10 @@ def set_status(
     comment.status = status
     comment.save(update_fields=["status"])
     _adjust_counts(comment, int(comment.counts_as_visible) - int(was_counted))
+    if comment.counts_as_visible and not was_counted:
+        notifications.comment_became_visible(comment=comment)
+    elif status == Status.HELD:
+        notifications.comment_was_held(comment=comment)
     record(
         actor=actor,
         action=action,

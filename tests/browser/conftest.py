@@ -51,6 +51,9 @@ GENEROUS_RATE_LIMITS = {
     # A test fills a form in milliseconds; people take seconds, which the
     # server requires by default.
     "TALKPAGE_MIN_SECONDS_TO_POST": "0",
+    # Reply emails go at once instead of waiting for more replies to join.
+    "TALKPAGE_NOTIFICATION_DELAY_SECONDS": "0",
+    "TALKPAGE_RATE_FOLLOW": "1000/h",
 }
 RESET_LINK = re.compile(r"http://127\.0\.0\.1:\d+/accounts/reset/[^/\s]+/[^/\s]+/")
 
@@ -389,6 +392,37 @@ def _newest_reset_link(outbox: Path, recipient: str) -> str | None:
         match = RESET_LINK.search(body.get_content()) if body else None
         return match.group(0) if match else None
     return None
+
+
+@pytest.fixture
+def read_link(server: Server) -> Callable[..., str]:
+    """The first link containing ``path`` in the newest message to an
+    address that has one (waiting for the background worker to send it)."""
+
+    def newest_link(recipient: str, path: str, timeout: float = 15) -> str:
+        pattern = re.compile(rf"http://127\.0\.0\.1:\d+{re.escape(path)}\S+")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for message in reversed(_messages_to(server.outbox, recipient)):
+                body = message.get_body(preferencelist=("plain",))
+                match = pattern.search(body.get_content()) if body else None
+                if match:
+                    return match.group(0)
+            time.sleep(0.2)
+        pytest.fail(f"no mail to {recipient} with a {path} link in {server.outbox}")
+
+    return newest_link
+
+
+def _messages_to(outbox: Path, recipient: str) -> list:
+    if not outbox.is_dir():
+        return []
+    paths = sorted(outbox.glob("*.eml"), key=lambda p: p.stat().st_mtime_ns)
+    messages = [
+        email.message_from_bytes(path.read_bytes(), policy=policy.default)
+        for path in paths
+    ]
+    return [m for m in messages if recipient in str(m["To"] or "")]
 
 
 # --- Finding things on a page ---------------------------------------------

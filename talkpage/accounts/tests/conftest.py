@@ -13,20 +13,12 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from django.test import Client
 from django.urls import reverse
 
-from talkpage.lib.mail import wait_for_background_mail
 from talkpage.testing import PASSWORD
 
 RESET_LINK = re.compile(r"https?://[^\s\"<>]+/accounts/reset/[^\s\"<>]+/")
 
 SMTP_USER = "talkpage"
 SMTP_PASSWORD = "p@ss:w/rd"  # needs percent-encoding in a URL
-
-
-@pytest.fixture(autouse=True)
-def _no_mail_outlives_its_test():
-    """Mail sent in the background lands before the next test's outbox."""
-    yield
-    wait_for_background_mail()
 
 
 def labels_in(response) -> set[str]:

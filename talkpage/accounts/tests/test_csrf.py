@@ -7,8 +7,7 @@ from django.urls import reverse
 
 from talkpage.accounts.models import User
 from talkpage.accounts.tests.conftest import path_of, reset_link_in
-from talkpage.lib.mail import wait_for_background_mail
-from talkpage.testing import PASSWORD
+from talkpage.testing import PASSWORD, deliver_queued_mail
 
 NEW_PASSWORD = "a brand new pass phrase"
 
@@ -51,7 +50,7 @@ def test_anonymous_forms_refuse_cross_site_posts(alice, name, data):
     assert response.status_code == 403
     assert "_auth_user_id" not in client.session
     assert not User.objects.filter(username="carol").exists()
-    wait_for_background_mail()
+    deliver_queued_mail()
     assert mail.outbox == []
 
 
@@ -72,7 +71,7 @@ def test_signed_in_forms_refuse_cross_site_posts(alice, name, data):
 def test_the_set_password_form_refuses_cross_site_posts(alice):
     client = Client()
     client.post(reverse("accounts:password_reset"), {"email": "alice@example.org"})
-    wait_for_background_mail()
+    deliver_queued_mail()
     link = reset_link_in(mail.outbox[0].body)
     guarded = Client(enforce_csrf_checks=True)
     form_url = guarded.get(path_of(link))["Location"]

@@ -9,11 +9,8 @@ from talkpage.accounts.tests.conftest import (
     reset_link_in,
     set_new_password,
 )
-from talkpage.lib.mail import (
-    OUTBOX_BACKEND,
-    email_settings_from_url,
-    wait_for_background_mail,
-)
+from talkpage.lib.mail import OUTBOX_BACKEND, email_settings_from_url
+from talkpage.testing import deliver_queued_mail
 
 NEW_PASSWORD = "a brand new pass phrase"
 
@@ -28,7 +25,7 @@ def test_a_reset_writes_an_eml_file_whose_link_works(alice, settings, tmp_path, 
 
     with caplog.at_level("INFO", logger="talkpage.mail"):
         response = request_reset(client, "alice@example.org")
-        wait_for_background_mail()
+        deliver_queued_mail()
 
     assert response.status_code == 302
     (path,) = outbox.glob("*.eml")
@@ -53,7 +50,7 @@ def test_an_unknown_address_writes_nothing(alice, settings, tmp_path):
     settings.EMAIL_FILE_PATH = str(tmp_path / "outbox")
 
     response = request_reset(Client(), "nobody@example.org")
-    wait_for_background_mail()
+    deliver_queued_mail()
 
     assert response.status_code == 302
     assert not list(tmp_path.glob("**/*.eml"))

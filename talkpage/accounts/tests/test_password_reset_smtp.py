@@ -13,8 +13,8 @@ from talkpage.accounts.tests.conftest import (
     set_new_password,
     sign_in,
 )
-from talkpage.lib.mail import email_settings_from_url, wait_for_background_mail
-from talkpage.testing import PASSWORD
+from talkpage.lib.mail import email_settings_from_url
+from talkpage.testing import PASSWORD, deliver_queued_mail
 
 NEW_PASSWORD = "a brand new pass phrase"
 
@@ -38,7 +38,7 @@ def test_a_reset_link_sent_over_smtp_sets_a_new_password(smtp_server, alice, set
 
     with override_settings(**smtp_settings(controller)):
         response = request_reset(client, "ALICE@example.org")
-        wait_for_background_mail()
+        deliver_queued_mail()
 
     assert response.status_code == 302
     (envelope,) = handler.envelopes
@@ -66,7 +66,7 @@ def test_unknown_addresses_send_nothing_over_smtp(smtp_server, alice):
 
     with override_settings(**smtp_settings(controller)):
         response = request_reset(Client(), "nobody@example.org")
-        wait_for_background_mail()
+        deliver_queued_mail()
 
     assert response.status_code == 302
     assert handler.messages == []
@@ -78,7 +78,7 @@ def test_wrong_smtp_credentials_are_logged_not_shown(smtp_server, alice, caplog)
 
     with override_settings(**email_settings_from_url(url, outbox_dir=None)):
         response = request_reset(Client(), "alice@example.org")
-        wait_for_background_mail()
+        deliver_queued_mail()
 
     assert response.status_code == 302
     assert handler.messages == []

@@ -17,9 +17,8 @@ from talkpage.accounts.tests.conftest import (
     set_new_password,
     sign_in,
 )
-from talkpage.lib.mail import wait_for_background_mail
 from talkpage.lib.ratelimit import Rate
-from talkpage.testing import PASSWORD
+from talkpage.testing import PASSWORD, deliver_queued_mail
 
 URL = reverse("accounts:login")
 BAD_LOGIN = "That username or email and password do not match."
@@ -249,7 +248,7 @@ def test_a_password_reset_lifts_the_account_throttle(client, alice, settings):
 
     owner = Client()
     assert request_reset(owner, "alice@example.org").status_code == 302
-    wait_for_background_mail()
+    deliver_queued_mail()
     (message,) = mail.outbox
     response = set_new_password(owner, reset_link_in(message.body), "n3w pass phrase")
     assert response.status_code == 302

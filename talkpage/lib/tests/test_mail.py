@@ -1,4 +1,3 @@
-import socket
 from email import message_from_bytes, policy
 from pathlib import Path
 
@@ -12,8 +11,6 @@ from talkpage.lib.mail import (
     SMTP_BACKEND,
     OutboxBackend,
     email_settings_from_url,
-    send_in_background,
-    wait_for_background_mail,
 )
 
 OUTBOX = Path("/srv/talkpage/outbox")
@@ -156,34 +153,3 @@ def test_the_outbox_uses_email_file_path_by_default(settings, tmp_path):
     message().send()
 
     assert len(list(tmp_path.glob("*.eml"))) == 1
-
-
-# --- Sending in the background ------------------------------------------------
-
-
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def test_background_mail_is_sent(mailoutbox):
-    send_in_background(message())
-    wait_for_background_mail()
-
-    assert [m.to for m in mailoutbox] == [["alice@example.org"]]
-
-
-def test_a_failed_background_send_is_logged_not_raised(settings, caplog):
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = closed_port()
-    settings.EMAIL_TIMEOUT = 2
-
-    send_in_background(message())
-    wait_for_background_mail()
-
-    (record,) = [r for r in caplog.records if r.name == "talkpage.mail"]
-    assert record.levelname == "ERROR"
-    assert "Set a new password" in record.getMessage()
-    assert "alice@example.org" not in record.getMessage()

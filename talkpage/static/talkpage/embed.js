@@ -21,6 +21,8 @@
     en: {
       comments: "Comments", post: "Post your comments", text: "Your comment",
       name: "Name (optional)", anon: "Post anonymously", submit: "Post comment",
+      notify: "Email me when someone replies", email: "Email (optional, for replies)",
+      confirm: "To get reply emails, confirm your address with the link we mail to it.",
       signIn: "Sign in", signOut: "Sign out", as: "Signed in as {}",
       reply: "Reply", replyTo: "Reply to {}", edit: "Edit", del: "Delete",
       save: "Save", cancel: "Cancel", sure: "Delete this comment?",
@@ -40,6 +42,9 @@
     de: {
       comments: "Kommentare", post: "Schreiben Sie einen Kommentar",
       text: "Ihr Kommentar", name: "Name (optional)", anon: "Anonym posten",
+      notify: "Mich per E-Mail über Antworten informieren",
+      email: "E-Mail (optional, für Antworten)",
+      confirm: "Bestätigen Sie Ihre Adresse über den Link, den wir Ihnen senden.",
       submit: "Kommentar posten", signIn: "Anmelden", signOut: "Abmelden",
       as: "Angemeldet als {}", reply: "Antworten", replyTo: "Antwort an {}",
       edit: "Bearbeiten", del: "Löschen", save: "Speichern", cancel: "Abbrechen",
@@ -204,9 +209,13 @@
       const anon = h("input", { type: "checkbox", name: "anonymous" });
       const name = h("input", { name: "name", maxlength: 80, autocomplete: "nickname",
         value: store("localStorage", "talkpage:name") || "" });
+      const notify = h("input", { type: "checkbox", name: "notify" });
+      const email = h("input", { type: "email", name: "email", maxlength: 254,
+        autocomplete: "email" });
       who.replaceChildren(...(auth
         ? [h("p", { class: "tp-check" }, h("label", {}, anon, " ", t("anon")))]
-        : [field(t("name"), name)]),
+        : [field(t("name"), name), field(t("email"), email)]),
+      h("p", { class: "tp-check" }, h("label", {}, notify, " ", t("notify"))),
       h("p", { class: "tp-buttons" },
         h("button", { type: "submit", class: "tp-primary" }, t(auth ? "submit" : "anon")),
         reply && " ", reply && button(t("cancel"), close)));
@@ -216,9 +225,12 @@
       e.preventDefault();
       const body = { text: text.value, title: cfg.title };
       if (reply) body.reply_to = reply.id;
+      const mail = !auth && form.elements.email.value.trim();
+      body.notify = form.elements.notify.checked || !!mail;
       if (auth) body.anonymous = form.elements.anonymous.checked;
       else {
         body.name = form.elements.name.value.trim();
+        if (mail) body.email = mail;
         store("localStorage", "talkpage:name", body.name || null);
       }
       // A retry of the same words is the same submission (double clicks).
@@ -241,7 +253,7 @@
           text.value = "";
         }
         last = null;
-        err.textContent = "";
+        err.textContent = mail ? t("confirm") : "";
         empty.hidden = true;
         li.firstChild.focus();
       } catch (x) {
