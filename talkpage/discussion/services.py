@@ -126,7 +126,7 @@ def post_comment(
         moderation_reasons=screening.reasons,
         spam_score=screening.spam_score,
     )
-    _place_in_thread(comment, in_reply_to)
+    place_in_thread(comment, in_reply_to)
     try:
         with transaction.atomic():
             comment.save()
@@ -224,7 +224,9 @@ def check_can_reply(*, article: Article, in_reply_to: Comment) -> None:
         raise CommentRefused("The comment you replied to does not exist.")
 
 
-def _place_in_thread(comment: Comment, in_reply_to: Comment | None) -> None:
+def place_in_thread(comment: Comment, in_reply_to: Comment | None) -> None:
+    """Sets where a reply sits in the tree (see Comment): posting and the
+    importers both place replies here, so they never disagree."""
     if in_reply_to is None:
         return
     comment.in_reply_to = in_reply_to

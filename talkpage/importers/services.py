@@ -39,7 +39,7 @@ from django.db.models.functions import Coalesce, Lower
 from talkpage.accounts.models import User
 from talkpage.articles.models import Article
 from talkpage.discussion.models import Comment, fingerprint_of, wilson_lower_bound
-from talkpage.discussion.services import _place_in_thread
+from talkpage.discussion.services import place_in_thread
 from talkpage.embeds.models import Site
 from talkpage.importers.exports import ExportSummary, write_export
 from talkpage.importers.formats import disqus, isso, talkpage, wordpress
@@ -517,7 +517,7 @@ class _Import:
                     continue
                 # The rule of posting itself, so an import can never thread
                 # differently from the site.
-                _place_in_thread(reply, parent)
+                place_in_thread(reply, parent)
             changed.append(reply)
             placed_here[row["source_id"]] = reply
             settled.append(row["pk"])

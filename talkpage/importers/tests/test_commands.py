@@ -9,7 +9,9 @@ from talkpage.cli import main as talkpage
 from talkpage.discussion.models import Comment
 from talkpage.importers.tests.exports import DisqusPost, disqus_xml, write
 
-pytestmark = pytest.mark.django_db
+# The command line closes Django's connections when a command ends, as a
+# process would; a test transaction around it would be closed with them.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
@@ -92,7 +94,7 @@ def test_talkpage_export_to_stdout_keeps_the_report_apart(article, capsys):
     assert json.loads(out)["articles"][0]["slug"] == "magnesium"
 
 
-def test_exporting_into_a_missing_folder_is_a_clear_error(tmp_path, db, capsys):
+def test_exporting_into_a_missing_folder_is_a_clear_error(tmp_path, capsys):
     with pytest.raises(SystemExit) as exit:
         talkpage(["export", str(tmp_path / "nowhere" / "export.json")])
     assert exit.value.code == 2
