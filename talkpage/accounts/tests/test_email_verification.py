@@ -158,3 +158,21 @@ def test_a_superuser_made_on_the_command_line_has_a_verified_address(monkeypatch
     )
 
     assert User.objects.get(username="root").email_verified
+
+
+def test_asking_for_the_link_again_needs_a_signed_in_member(mail_server):
+    response = Client().post(reverse("accounts:verify-again"))
+
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]
+    deliver_queued_mail()
+    assert mail_server.messages == []
+
+
+def test_asking_for_the_link_again_from_another_site_is_refused(alice):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(alice)
+
+    response = client.post(reverse("accounts:verify-again"))
+
+    assert response.status_code == 403

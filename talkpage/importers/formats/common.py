@@ -3,6 +3,7 @@
 from datetime import UTC, datetime
 
 from talkpage.importers.html import text_of_clean_html
+from talkpage.importers.records import Problem, SourceComment
 from talkpage.lib.markdown import sanitise_imported_html
 
 
@@ -28,3 +29,19 @@ def body_from_html(html: str) -> tuple[str, str]:
     is read from the sanitised HTML, so it shows what the page shows."""
     clean = sanitise_imported_html(html)
     return text_of_clean_html(clean), clean
+
+
+def placeholder_if_empty(comment: SourceComment, where: str) -> Problem | None:
+    """A comment with no words is kept as a deleted placeholder, so that its
+    replies keep their place; the problem to report, if so."""
+    if comment.body.strip():
+        return None
+    comment.deleted_at = comment.created_at
+    comment.body = comment.body_html = comment.author_name = ""
+    return Problem(
+        where,
+        "no text",
+        "",
+        "kept as a deleted placeholder, so replies keep their place",
+        skipped=False,
+    )

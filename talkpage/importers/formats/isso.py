@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from talkpage.discussion.models import Status
+from talkpage.importers.formats.common import placeholder_if_empty
 from talkpage.importers.records import (
     ImportFileError,
     Problem,
@@ -122,16 +123,8 @@ def _comment(row) -> Iterator[SourceComment | Problem]:
     comment.body_html = render_comment(comment.body)
     comment.author_name = (author or "").strip()
     comment.email = (email or "").strip()
-    if not comment.body.strip():
-        comment.deleted_at = created_at
-        comment.body = comment.body_html = comment.author_name = ""
-        yield Problem(
-            where,
-            "no text",
-            "",
-            "kept as a deleted placeholder, so replies keep their place",
-            skipped=False,
-        )
+    if problem := placeholder_if_empty(comment, where):
+        yield problem
     yield comment
 
 

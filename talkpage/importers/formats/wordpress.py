@@ -35,7 +35,11 @@ from collections.abc import Iterator
 from xml.etree.ElementTree import Element
 
 from talkpage.discussion.models import Status
-from talkpage.importers.formats.common import body_from_html, iso_datetime
+from talkpage.importers.formats.common import (
+    body_from_html,
+    iso_datetime,
+    placeholder_if_empty,
+)
 from talkpage.importers.formats.xml import ended_elements, split_tag, text_of
 from talkpage.importers.html import paragraphs_from_newlines
 from talkpage.importers.records import (
@@ -172,14 +176,6 @@ def _comment(
         status=status,
         moderation_reasons=list(reasons),
     )
-    if not body.strip():
-        comment.deleted_at = created_at
-        comment.body = comment.body_html = comment.author_name = ""
-        yield Problem(
-            where,
-            "no text",
-            "",
-            "kept as a deleted placeholder, so replies keep their place",
-            skipped=False,
-        )
+    if problem := placeholder_if_empty(comment, where):
+        yield problem
     yield comment

@@ -580,3 +580,15 @@ def test_unconfirmed_subscriptions_are_forgotten(article, settings):
     forget_old_notices()
 
     assert not Subscription.objects.exists()
+
+
+def test_stopping_a_subscription_needs_a_signed_in_member(article, alice):
+    subscription = Subscription.objects.create(
+        kind="article", article=article, user=alice, confirmed_at=timezone.now()
+    )
+
+    response = Client().post(reverse("notifications:stop", args=[subscription.pk]))
+
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]
+    assert Subscription.objects.count() == 1
