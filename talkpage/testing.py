@@ -178,7 +178,15 @@ class MailServer:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
         self.messages = []
+        # Recipients it answers "550 no such user", as a real server would.
+        self.refused: set[str] = set()
         self._controller = None
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        if address in self.refused:
+            return "550 5.1.1 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
         from email import message_from_bytes, policy

@@ -138,23 +138,16 @@ def test_the_mail_queue_command_lists_waiting_mail():
 
 
 def test_a_recipient_refused_for_good_is_given_up_on_at_once(mail_server):
-    import smtplib
-    from unittest import mock
-
-    refusal = smtplib.SMTPRecipientsRefused(
-        {"nobody@example.org": (550, b"no such user")}
-    )
+    mail_server.refused.add("nobody@example.org")
     send_later(message(to=["nobody@example.org"]))
 
-    with mock.patch(
-        "django.core.mail.backends.smtp.EmailBackend.send_messages",
-        side_effect=refusal,
-    ):
-        run_queued_tasks(including_later=True)
+    run_queued_tasks(including_later=True)
 
+    assert mail_server.messages == []
     assert waiting_mail() == []
     (given_up,) = given_up_mail()
     assert given_up.attempt == 1
+    assert "SMTPRecipientsRefused" in given_up.last_error
 
 
 def test_a_send_cut_short_by_the_worker_stopping_is_queued_again(mail_server):
