@@ -5,7 +5,11 @@ from django.utils import timezone
 
 
 def new_site_key() -> str:
-    return secrets.token_urlsafe(12)
+    """A public key for a site; never one starting with "-", which a
+    command line (``talkpage import ... --site KEY``) reads as an option."""
+    while (key := secrets.token_urlsafe(12)).startswith("-"):
+        pass
+    return key
 
 
 def new_sso_secret() -> str:

@@ -70,6 +70,19 @@ def test_addsite_registers_origins_and_prints_keys(capsys):
     ]
 
 
+def test_a_site_key_never_reads_as_a_command_line_option():
+    from unittest import mock
+
+    from talkpage.embeds.models import new_site_key
+
+    # token_urlsafe gives "-..." about one time in 64; the first try here does.
+    with mock.patch(
+        "talkpage.embeds.models.secrets.token_urlsafe",
+        side_effect=["-starts-with-dash", "fine-key"],
+    ):
+        assert new_site_key() == "fine-key"
+
+
 @pytest.mark.parametrize("bad", ["blog.example", "https://blog.example/path", "*"])
 def test_addsite_refuses_what_is_not_an_origin(bad):
     with pytest.raises(CommandError):
