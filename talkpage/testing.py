@@ -219,3 +219,19 @@ class MailServer:
         for name, value in email_settings_from_url(self.url, Path()).items():
             setattr(settings, name, value)
         settings.EMAIL_TIMEOUT = 3
+
+
+def path_of(link: str) -> str:
+    """The path of an absolute link from a message, for the test client."""
+    return "/" + link.split("://", 1)[1].split("/", 1)[1]
+
+
+def plain_body(message) -> str:
+    """The text part of a message an SMTP server (or the outbox) received."""
+    return message.get_body(preferencelist=("plain",)).get_content()
+
+
+def subject_of(message) -> str:
+    """The subject as one line (a non-ASCII one is folded onto a line of
+    its own)."""
+    return " ".join(str(message["Subject"]).split())

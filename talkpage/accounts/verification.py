@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from talkpage.accounts.models import User
 from talkpage.background.mail import send_later
+from talkpage.lib.http import absolute_url
 from talkpage.lib.mail import one_line
 
 VERIFY_SALT = "talkpage.accounts.verify-email"
@@ -32,7 +33,7 @@ def send_verification(*, user: User) -> None:
     context = {
         "user": user,
         "site_name": settings.TALKPAGE_SITE_NAME,
-        "verify_url": settings.BASE_URL + reverse("accounts:verify", args=[token]),
+        "verify_url": absolute_url(reverse("accounts:verify", args=[token])),
         "days": settings.TALKPAGE_CONFIRMATION_DAYS,
     }
     send_later(_message("verify-email", context, to=[user.email]))
@@ -77,7 +78,7 @@ def address_changed(*, user: User, old_email: str) -> None:
             "user": user,
             "site_name": settings.TALKPAGE_SITE_NAME,
             "new_email": _masked(user.email),
-            "reset_url": settings.BASE_URL + reverse("accounts:password_reset"),
+            "reset_url": absolute_url(reverse("accounts:password_reset")),
         }
         send_later(_message("email-changed", context, to=[old_email]))
 

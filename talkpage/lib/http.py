@@ -8,6 +8,12 @@ from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 
 
+def absolute_url(path: str) -> str:
+    """A link for mail or files that leave the site: on TALKPAGE_BASE_URL,
+    never on the Host header of whichever request made it."""
+    return path if "://" in path else settings.BASE_URL + path
+
+
 class RequestBodyLimitMiddleware:
     """Answers an oversized request with a clear 413 before reading it.
 

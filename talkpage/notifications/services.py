@@ -27,6 +27,7 @@ from talkpage.accounts.models import MODERATORS_GROUP, User
 from talkpage.articles.models import Article
 from talkpage.background.mail import send_later
 from talkpage.discussion.models import Comment, Status
+from talkpage.lib.http import absolute_url
 from talkpage.lib.mail import one_line
 from talkpage.lib.tasks import enqueue_on_commit
 from talkpage.notifications.models import (
@@ -54,10 +55,6 @@ STUCK_AFTER = timedelta(hours=1)
 
 class BadLink(Exception):
     """A confirmation or unsubscribe link that is forged, damaged or too old."""
-
-
-def absolute(path: str) -> str:
-    return settings.BASE_URL + path
 
 
 # --- Subscribing ------------------------------------------------------------
@@ -149,7 +146,7 @@ def _queue_confirmation(subscription: Subscription) -> bool:
         "subscription": subscription,
         "article": subscription.article,
         "site_name": settings.TALKPAGE_SITE_NAME,
-        "confirm_url": absolute(reverse("notifications:confirm", args=[token])),
+        "confirm_url": absolute_url(reverse("notifications:confirm", args=[token])),
         "days": settings.TALKPAGE_CONFIRMATION_DAYS,
     }
     send_later(_message("confirm-subscription", context, to=[subscription.email]))
@@ -376,7 +373,7 @@ def send_notices(*, address: str) -> int:
 
 
 def _notification_message(address: str, sections: list[Section]) -> EmailMessage:
-    unsubscribe_url = absolute(
+    unsubscribe_url = absolute_url(
         reverse(
             "notifications:unsubscribe",
             args=[unsubscribe_token([s.subscription for s in sections])],
@@ -388,7 +385,7 @@ def _notification_message(address: str, sections: list[Section]) -> EmailMessage
                 "heading": section.heading,
                 "article": section.subscription.article,
                 "comments": [_told(comment) for comment in section.comments],
-                "stop_url": absolute(
+                "stop_url": absolute_url(
                     reverse(
                         "notifications:unsubscribe",
                         args=[unsubscribe_token([section.subscription])],
@@ -427,7 +424,7 @@ def _told(comment: Comment) -> dict:
     return {
         "author": one_line(comment.public_name),
         "excerpt": text,
-        "url": absolute(comment.get_absolute_url()),
+        "url": absolute_url(comment.get_absolute_url()),
     }
 
 
@@ -465,7 +462,7 @@ def moderator_addresses() -> list[str]:
 
 def held_comment_link(comment: Comment) -> str:
     token = signing.dumps({"c": comment.pk}, salt=HELD_LINK_SALT)
-    return absolute(reverse("notifications:held-comment", args=[token]))
+    return absolute_url(reverse("notifications:held-comment", args=[token]))
 
 
 def held_comment_of(token: str) -> int:
@@ -509,7 +506,7 @@ def alert_moderators(*, comment: Comment) -> bool:
     context = {
         "comments": [_held(comment)],
         "site_name": settings.TALKPAGE_SITE_NAME,
-        "queue_url": absolute(reverse("moderation:queue")),
+        "queue_url": absolute_url(reverse("moderation:queue")),
     }
     subject = f"A comment on “{one_line(comment.article.title)}” awaits moderation"
     # One message each: moderators do not see each other's addresses.
@@ -537,7 +534,7 @@ def send_moderator_digest() -> int:
     context = {
         "comments": [_held(comment) for comment in waiting],
         "site_name": settings.TALKPAGE_SITE_NAME,
-        "queue_url": absolute(reverse("moderation:queue")),
+        "queue_url": absolute_url(reverse("moderation:queue")),
         "queue_length": Comment.objects.needing_decision().count(),
     }
     count = len(waiting)
@@ -613,8 +610,8 @@ def data_of(*, user=None, email: str | None = None) -> dict:
             {
                 "kind": subscription.kind,
                 "article": subscription.article.title,
-                "article_url": absolute(subscription.article.get_absolute_url()),
-                "comment_url": absolute(comment_path)
+                "article_url": absolute_url(subscription.article.get_absolute_url()),
+                "comment_url": absolute_url(comment_path)
                 if (comment_path := _comment_path(subscription))
                 else None,
                 "address": subscription.address,
@@ -625,7 +622,7 @@ def data_of(*, user=None, email: str | None = None) -> dict:
             for subscription in subscriptions.order_by("created_at", "pk")
         ],
         "comments_waiting_to_be_mailed": [
-            absolute(notice.comment.get_absolute_url()) for notice in waiting
+            absolute_url(notice.comment.get_absolute_url()) for notice in waiting
         ],
         "mailboxes": [
             {

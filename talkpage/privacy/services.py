@@ -36,6 +36,7 @@ from talkpage.accounts.models import User
 from talkpage.articles.models import Article
 from talkpage.discussion.models import Comment, Vote, wilson_lower_bound
 from talkpage.discussion.services import delete_comment
+from talkpage.lib.http import absolute_url
 from talkpage.lib.mail import OUTBOX_BACKEND
 from talkpage.moderation.models import Ban, ModerationEvent, Report
 
@@ -97,7 +98,7 @@ def personal_data_of(*, user: User) -> dict:
         "format": EXPORT_FORMAT,
         "site": {"name": settings.TALKPAGE_SITE_NAME, "url": settings.BASE_URL},
         "exported_at": _iso(timezone.now()),
-        "privacy_page": _absolute(reverse("privacy:page")),
+        "privacy_page": absolute_url(reverse("privacy:page")),
         "account": _account_of(user),
         "comments": _comments_of(user),
         "votes": _votes_of(user),
@@ -140,7 +141,7 @@ def _comments_of(user: User) -> list[dict]:
     return [
         {
             "id": comment.pk,
-            "url": _absolute(comment.get_absolute_url()),
+            "url": absolute_url(comment.get_absolute_url()),
             "article": _article(comment.article),
             "in_reply_to": comment.in_reply_to_id,
             "posted_anonymously": comment.anonymous,
@@ -164,7 +165,7 @@ def _votes_of(user: User) -> list[dict]:
     return [
         {
             "comment": vote.comment_id,
-            "comment_url": _absolute(vote.comment.get_absolute_url()),
+            "comment_url": absolute_url(vote.comment.get_absolute_url()),
             "article": _article(vote.comment.article),
             "value": vote.value,
             "created_at": _iso(vote.created_at),
@@ -182,7 +183,7 @@ def _reports_by(user: User) -> list[dict]:
     return [
         {
             "comment": report.comment_id,
-            "comment_url": _absolute(report.comment.get_absolute_url()),
+            "comment_url": absolute_url(report.comment.get_absolute_url()),
             "article": _article(report.comment.article),
             "reason": report.reason,
             "note": report.note,
@@ -238,11 +239,7 @@ def _sign_ins_of(user: User) -> list[dict]:
 
 def _article(article: Article) -> dict:
     url = article.page_url if article.site_id else article.get_absolute_url()
-    return {"slug": article.slug, "title": article.title, "url": _absolute(url)}
-
-
-def _absolute(path: str) -> str:
-    return path if "://" in path else settings.BASE_URL + path
+    return {"slug": article.slug, "title": article.title, "url": absolute_url(url)}
 
 
 def _iso(moment: datetime | None) -> str | None:

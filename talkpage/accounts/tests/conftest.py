@@ -13,7 +13,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from django.test import Client
 from django.urls import reverse
 
-from talkpage.testing import PASSWORD
+from talkpage.testing import PASSWORD, path_of  # noqa: F401 (tests import it here)
 
 RESET_LINK = re.compile(r"https?://[^\s\"<>]+/accounts/reset/[^\s\"<>]+/")
 
@@ -55,10 +55,6 @@ def reset_link_in(text: str) -> str:
     links = RESET_LINK.findall(text)
     assert links, f"no reset link in {text!r}"
     return links[0]
-
-
-def path_of(link: str) -> str:
-    return "/" + link.split("://", 1)[1].split("/", 1)[1]
 
 
 def set_new_password(client: Client, link: str, password: str):

@@ -8,24 +8,16 @@ from django.urls import reverse
 
 from talkpage.accounts.models import User
 from talkpage.accounts.tests.conftest import sign_in
-from talkpage.testing import PASSWORD, deliver_queued_mail
+from talkpage.testing import PASSWORD, deliver_queued_mail, path_of, plain_body
 
 pytestmark = pytest.mark.django_db
 
 VERIFY_LINK = re.compile(r"https?://\S+/accounts/verify/\S+/")
 
 
-def path_of(link: str) -> str:
-    return "/" + link.split("://", 1)[1].split("/", 1)[1]
-
-
-def body_of(message) -> str:
-    return message.get_body(preferencelist=("plain",)).get_content()
-
-
 def verification_link(mail_server) -> str:
     deliver_queued_mail()
-    return VERIFY_LINK.search(body_of(mail_server.messages[-1])).group(0)
+    return VERIFY_LINK.search(plain_body(mail_server.messages[-1])).group(0)
 
 
 def register(client: Client, username="dora", email="dora@example.org"):
@@ -93,8 +85,8 @@ def test_a_changed_address_must_be_verified_again_and_the_old_one_is_told(
     recipients = sorted(str(m["To"]) for m in mail_server.messages)
     assert recipients == ["alice@example.org", "alice@new.example"]
     (notice,) = [m for m in mail_server.messages if m["To"] == "alice@example.org"]
-    assert "a***@new.example" in body_of(notice)
-    assert "alice@new.example" not in body_of(notice)
+    assert "a***@new.example" in plain_body(notice)
+    assert "alice@new.example" not in plain_body(notice)
 
 
 def test_a_link_sent_to_an_old_address_no_longer_verifies(alice, mail_server):

@@ -11,7 +11,7 @@ from django.utils import timezone
 from talkpage.accounts.models import MODERATORS_GROUP, User
 from talkpage.notifications.models import ModeratorAlert
 from talkpage.notifications.services import HELD_LINK_SALT, send_moderator_digest
-from talkpage.testing import PASSWORD, make_comment, run_queued_tasks
+from talkpage.testing import PASSWORD, make_comment, plain_body, run_queued_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -28,10 +28,6 @@ def carol(db) -> User:
     return carol
 
 
-def body_of(message) -> str:
-    return message.get_body(preferencelist=("plain",)).get_content()
-
-
 def test_each_held_comment_is_mailed_to_the_moderators(
     article, carol, mail_server, settings
 ):
@@ -43,8 +39,8 @@ def test_each_held_comment_is_mailed_to_the_moderators(
     (alert,) = mail_server.messages
     assert alert["To"] == "carol@example.org"
     assert "awaits moderation" in " ".join(str(alert["Subject"]).split())
-    assert "Please check this one." in body_of(alert)
-    assert HELD_LINK.search(body_of(alert))
+    assert "Please check this one." in plain_body(alert)
+    assert HELD_LINK.search(plain_body(alert))
 
 
 def test_unverified_moderators_and_readers_get_no_alerts(
@@ -81,7 +77,7 @@ def test_the_digest_lists_what_was_held_since_the_last_one(
 
     (digest,) = mail_server.messages
     assert "2 comments await moderation" in " ".join(str(digest["Subject"]).split())
-    assert "First held." in body_of(digest) and "Second held." in body_of(digest)
+    assert "First held." in plain_body(digest) and "Second held." in plain_body(digest)
 
     make_comment(article, "Third held.", status="held")
     assert send_moderator_digest() == 1
@@ -95,7 +91,7 @@ def test_a_held_comment_link_leads_to_the_queue_and_acts_on_nothing(
     settings.TALKPAGE_MODERATOR_NOTIFICATIONS = "each"
     comment = make_comment(article, "Please check this one.", status="held")
     run_queued_tasks()
-    link = HELD_LINK.search(body_of(mail_server.messages[0])).group(0)
+    link = HELD_LINK.search(plain_body(mail_server.messages[0])).group(0)
 
     response = Client().get("/" + link.split("://", 1)[1].split("/", 1)[1])
 

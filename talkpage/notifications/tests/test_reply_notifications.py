@@ -11,7 +11,15 @@ from django.utils import timezone
 from talkpage.discussion.models import Comment
 from talkpage.moderation.services import approve
 from talkpage.notifications.models import Mailbox, Subscription
-from talkpage.testing import make_comment, post_url, run_queued_tasks, with_token
+from talkpage.testing import (
+    make_comment,
+    path_of,
+    plain_body,
+    post_url,
+    run_queued_tasks,
+    subject_of,
+    with_token,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -33,17 +41,8 @@ def reply_to(comment, text: str, client: Client | None = None, **fields):
 
 
 def links_in(message, path: str) -> list[str]:
-    body = message.get_body(preferencelist=("plain",)).get_content()
+    body = plain_body(message)
     return [link for link in LINK.findall(body) if path in link]
-
-
-def subject_of(message) -> str:
-    # A non-ASCII subject is folded onto a line of its own.
-    return " ".join(str(message["Subject"]).split())
-
-
-def path_of(link: str) -> str:
-    return "/" + link.split("://", 1)[1].split("/", 1)[1]
 
 
 def confirm_by_mail(mail_server, client: Client | None = None) -> None:
@@ -105,7 +104,7 @@ def test_a_confirmed_anonymous_poster_hears_of_a_reply(article, mail_server):
     assert len(mail_server.messages) == 2
     assert notification["To"] == "ann@example.org"
     assert subject_of(notification) == "New reply to your comment on “Magnesium?”"
-    body = notification.get_body(preferencelist=("plain",)).get_content()
+    body = plain_body(notification)
     assert "Bea wrote:" in body
     assert "Which form did you take?" in body
     assert notification["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
@@ -170,10 +169,7 @@ def test_held_and_spam_replies_are_never_announced(
 
     (notification,) = mail_server.messages
     assert notification["To"] == "alice@example.org"
-    assert "A reply a moderator has not read yet." in notification.get_content() or (
-        "A reply a moderator has not read yet."
-        in notification.get_body(preferencelist=("plain",)).get_content()
-    )
+    assert "A reply a moderator has not read yet." in plain_body(notification)
 
 
 def test_a_spam_reply_is_never_announced(article, alice, mail_server):
@@ -205,7 +201,7 @@ def test_an_unverified_member_gets_no_notification_until_verified(
 
     (notification,) = mail_server.messages
     assert notification["To"] == "alice@example.org"
-    body = notification.get_body(preferencelist=("plain",)).get_content()
+    body = plain_body(notification)
     assert "Not for me, sadly." in body
     assert "It did for me." not in body
 
@@ -231,7 +227,7 @@ def test_replies_in_a_busy_thread_go_out_together(
 
     (notification,) = mail_server.messages
     assert subject_of(notification) == "3 new replies to your comment on “Magnesium?”"
-    body = notification.get_body(preferencelist=("plain",)).get_content()
+    body = plain_body(notification)
     assert all(f"Reply number {n}." in body for n in range(3))
 
     reply_to(mine, "A fourth, later.")
@@ -307,10 +303,7 @@ def test_a_down_mail_server_never_fails_the_post_and_the_mail_comes_later(
     deliver_everything()
 
     (notification,) = mail_server.messages
-    assert (
-        "It did for me."
-        in notification.get_body(preferencelist=("plain",)).get_content()
-    )
+    assert "It did for me." in plain_body(notification)
 
 
 def deliver_everything_but_retries() -> None:
@@ -517,7 +510,7 @@ def test_an_address_that_follows_and_waits_for_replies_hears_once(
 
     (notification,) = mail_server.messages
     assert subject_of(notification) == "New reply to your comment on “Magnesium?”"
-    body = notification.get_body(preferencelist=("plain",)).get_content()
+    body = plain_body(notification)
     assert body.count("It did for me.") == 1
 
 
@@ -547,7 +540,7 @@ def test_a_lost_message_does_not_hold_an_address_back(article, alice, mail_serve
     deliver_everything()
 
     (notification,) = mail_server.messages
-    body = notification.get_body(preferencelist=("plain",)).get_content()
+    body = plain_body(notification)
     assert "First reply." in body and "Second reply." in body
 
 
